@@ -1,0 +1,77 @@
+"""ASGI application factory: every module's routers on one FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from commonhold.platform import background
+from commonhold.platform.db.server import resolve_database_urls
+from commonhold.platform.db.session import Database
+from commonhold.platform.health import router as health_router
+from commonhold.platform.identity.routes import auth as auth_router
+from commonhold.platform.identity.routes import me as me_router
+from commonhold.platform.mail import Mailer, build_mailer
+from commonhold.platform.middleware import RequestContextMiddleware
+from commonhold.platform.observability import configure_logging
+from commonhold.platform.problems import install_problem_handlers
+from commonhold.platform.ratelimit import RateLimiter
+from commonhold.platform.spaces.routes import invitations as invitations_router
+from commonhold.platform.spaces.routes import spaces as spaces_router
+from commonhold.settings import Settings, get_settings
+
+DESCRIPTION = """\
+Commonhold is one backend for collaborative products: homes, community, reminders, social
+and boards, on a shared platform of accounts, spaces (tenants) and roles.
+
+Authenticate with `POST /api/v1/auth/login` and send the access token as
+`Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json` documents
+whose `code` field is stable.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    mailer: Mailer | None = None,
+) -> FastAPI:
+    """Build the app. Without ``database`` it connects at startup (embedded PostgreSQL if unset)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        if owned:
+            urls = resolve_database_urls(settings)
+            app.state.db = Database.connect(urls.app, settings.db_pool_size)
+        yield
+        await background.drain()
+        if owned:
+            await app.state.db.dispose()
+
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Commonhold API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.mailer = mailer or build_mailer(settings)
+    app.state.rate_limiter = RateLimiter(settings.redis_url)
+    install_problem_handlers(app)
+    for router in (health_router, auth_router, me_router, spaces_router, invitations_router):
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

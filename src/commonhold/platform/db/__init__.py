@@ -1,0 +1,1 @@
+"""Database access: engine, per-request sessions with row-level security, the declarative base."""

@@ -1,0 +1,62 @@
+"""Engines and sessions. Every transaction starts by telling PostgreSQL who is asking.
+
+Row-level security policies read ``app.user_id``; it is set with ``set_config(..., true)``
+(the function form of ``SET LOCAL``) so it ends with the transaction and never leaks to the
+next user of a pooled connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+AfterCommit = Callable[[], Awaitable[None]]
+_AFTER_COMMIT_KEY = "after_commit"
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, url: str, pool_size: int = 10) -> Database:
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def set_user_context(session: AsyncSession, user_id: uuid.UUID | None) -> None:
+    """Scope this transaction's row-level security to ``user_id`` (nobody when None)."""
+    await session.execute(
+        text("SELECT set_config('app.user_id', :user_id, true)"),
+        {"user_id": str(user_id) if user_id else ""},
+    )
+
+
+async def set_invitation_context(session: AsyncSession, token_hash: str) -> None:
+    """Let this transaction see the one invitation whose token the caller presented."""
+    await session.execute(
+        text("SELECT set_config('app.invitation_token_hash', :token_hash, true)"),
+        {"token_hash": token_hash},
+    )
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` once the request's transaction has committed (never on rollback)."""
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+def pop_after_commit(session: AsyncSession) -> list[AfterCommit]:
+    callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
+    return callbacks
+
+
+def discard_after_commit(session: AsyncSession) -> None:
+    session.info.pop(_AFTER_COMMIT_KEY, None)

@@ -1,0 +1,115 @@
+"""Request dependencies: settings, the caller, and the one database session per request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commonhold.platform.authz import AuthSubject
+from commonhold.platform.background import spawn
+from commonhold.platform.db.session import (
+    Database,
+    discard_after_commit,
+    pop_after_commit,
+    set_user_context,
+)
+from commonhold.platform.errors import AppError, Unauthorized
+from commonhold.platform.identity.security import decode_access_token
+from commonhold.platform.mail import Mailer
+from commonhold.platform.ratelimit import RateLimiter
+from commonhold.settings import Settings
+
+log = structlog.get_logger(__name__)
+_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+MailerDep = Annotated[Mailer, Depends(get_mailer)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+
+async def optional_subject(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AuthSubject | None:
+    """The caller if a valid bearer token came with the request.
+
+    An invalid token is remembered rather than raised, so public endpoints still work for a
+    client holding a stale token; endpoints that need a caller raise it.
+    """
+    if credentials is None:
+        return None
+    try:
+        claims = decode_access_token(settings, credentials.credentials)
+    except AppError as error:
+        request.state.token_error = error
+        return None
+    structlog.contextvars.bind_contextvars(user_id=str(claims.user_id))
+    return AuthSubject(user_id=claims.user_id)
+
+
+async def require_subject(
+    request: Request,
+    subject: Annotated[AuthSubject | None, Depends(optional_subject)],
+    settings: SettingsDep,
+    limiter: RateLimiterDep,
+) -> AuthSubject:
+    if subject is None:
+        error = getattr(request.state, "token_error", None)
+        raise error if isinstance(error, AppError) else Unauthorized()
+    await limiter.hit(settings.api_rate_limit, "user", str(subject.user_id))
+    return subject
+
+
+async def db_session(
+    request: Request, subject: Annotated[AuthSubject | None, Depends(optional_subject)]
+) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+
+    Scoped to the endpoint function, so the commit happens before the response is sent.
+    Work registered with ``after_commit`` starts once the commit succeeded.
+    """
+    database: Database = request.app.state.db
+    async with database.sessionmaker() as session:
+        await set_user_context(session, subject.user_id if subject else None)
+        try:
+            yield session
+            await session.commit()
+        except AppError as error:
+            if not error.keep_changes:
+                discard_after_commit(session)
+                await session.rollback()
+                raise
+            await session.commit()
+            raise
+        except BaseException:
+            discard_after_commit(session)
+            await session.rollback()
+            raise
+        for callback in pop_after_commit(session):
+            spawn(callback(), name="after_commit")
+
+
+CurrentUser = Annotated[AuthSubject, Depends(require_subject)]
+Session = Annotated[AsyncSession, Depends(db_session, scope="function")]

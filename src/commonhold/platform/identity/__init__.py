@@ -1,0 +1,1 @@
+"""Users, passwords, access and refresh tokens, email verification, password reset, 2FA."""

@@ -1,0 +1,57 @@
+"""Outgoing email: printed to the log by default, sent over SMTP when configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage as MimeMessage
+from typing import Protocol
+
+import aiosmtplib
+import structlog
+
+from commonhold.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+
+
+class Mailer(Protocol):
+    async def send(self, email: Email) -> None: ...
+
+
+class LogMailer:
+    """Writes each message to the log, so a local install can follow its links."""
+
+    async def send(self, email: Email) -> None:
+        log.info("email", to=email.to, subject=email.subject, body=email.text)
+
+
+class SmtpMailer:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send(self, email: Email) -> None:
+        message = MimeMessage()
+        message["From"] = self._settings.mail_from
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message.set_content(email.text)
+        password = self._settings.smtp_password
+        await aiosmtplib.send(
+            message,
+            hostname=self._settings.smtp_host,
+            port=self._settings.smtp_port,
+            username=self._settings.smtp_username,
+            password=password.get_secret_value() if password else None,
+            start_tls=self._settings.smtp_starttls,
+        )
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    return SmtpMailer(settings) if settings.mailer == "smtp" else LogMailer()

@@ -1,0 +1,84 @@
+"""Keyset (cursor) pagination shared by every list endpoint.
+
+A cursor is the opaque, URL-safe encoding of the sort key of the last row returned; the next
+page starts strictly after it, so rows inserted meanwhile never shift or repeat a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Row, Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from commonhold.platform.errors import AppError
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+class InvalidCursor(AppError):
+    status = 400
+    code = "invalid_cursor"
+    title = "The cursor is not valid for this list"
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+Cursor = Annotated[str | None, Query(max_length=500, description="From a previous page's next_cursor.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100).")]
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(columns):
+            raise InvalidCursor()
+        return [_parse(value, column.type.python_type) for value, column in zip(raw, columns, strict=True)]
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor() from exc
+
+
+def _parse(value: Any, python_type: type) -> Any:
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is uuid.UUID:
+        return uuid.UUID(value)
+    return python_type(value)
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    key: Sequence[InstrumentedAttribute[Any]],
+    cursor: str | None,
+    limit: int,
+    to_item: Callable[[Row[Any]], T],
+) -> Page[T]:
+    """Run ``statement`` ordered by ``key`` (ascending, unique) from ``cursor``, one page long."""
+    if cursor is not None:
+        statement = statement.where(tuple_(*key) > tuple_(*_decode(cursor, key)))
+    labels = [f"_cursor_{i}" for i in range(len(key))]
+    statement = statement.add_columns(*(c.label(n) for c, n in zip(key, labels, strict=True)))
+    rows = (await session.execute(statement.order_by(*key).limit(limit + 1))).all()
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = _encode([page[-1]._mapping[n] for n in labels]) if more else None
+    return Page(items=[to_item(row) for row in page], next_cursor=next_cursor)

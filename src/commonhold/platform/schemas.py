@@ -1,0 +1,37 @@
+"""Base classes for request and response bodies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+
+
+class RequestBody(BaseModel):
+    """Request bodies refuse unknown fields: a typo is an error, not a silently ignored value."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseBody(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+def _known_timezone(value: str) -> str:
+    if value not in _TIMEZONES:
+        raise ValueError("must be an IANA time zone name such as Europe/Berlin")
+    return value
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+Email = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_lower)]
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -1,0 +1,1 @@
+"""Tenants of every kind (home, building, team, workspace, organization), members, invitations."""

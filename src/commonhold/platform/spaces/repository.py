@@ -1,0 +1,104 @@
+"""Every SQL statement of spaces. Queries filter by membership; RLS is the safety net."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commonhold.platform.db.base import utcnow
+from commonhold.platform.identity.models import User
+from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
+
+
+async def membership(
+    session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Space, SpaceMember] | None:
+    row = (
+        await session.execute(
+            select(Space, SpaceMember)
+            .join(SpaceMember, SpaceMember.space_id == Space.id)
+            .where(Space.id == space_id, Space.deleted_at.is_(None), SpaceMember.user_id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def spaces_of_user(user_id: uuid.UUID, kind: str | None) -> Select[Any]:
+    statement = (
+        select(Space, SpaceMember.role)
+        .join(SpaceMember, SpaceMember.space_id == Space.id)
+        .where(SpaceMember.user_id == user_id, Space.deleted_at.is_(None))
+    )
+    return statement.where(Space.kind == kind) if kind else statement
+
+
+def members_of_space(space_id: uuid.UUID) -> Select[Any]:
+    return (
+        select(SpaceMember, User.email, User.display_name)
+        .join(User, User.id == SpaceMember.user_id)
+        .where(SpaceMember.space_id == space_id)
+    )
+
+
+async def member(session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID) -> SpaceMember | None:
+    return await session.get(SpaceMember, (space_id, user_id))
+
+
+async def member_by_email(session: AsyncSession, space_id: uuid.UUID, email: str) -> SpaceMember | None:
+    return await session.scalar(
+        select(SpaceMember)
+        .join(User, User.id == SpaceMember.user_id)
+        .where(SpaceMember.space_id == space_id, User.email == email)
+    )
+
+
+def pending_invitations(space_id: uuid.UUID) -> Select[Any]:
+    return select(SpaceInvitation).where(
+        SpaceInvitation.space_id == space_id,
+        SpaceInvitation.status == "pending",
+        SpaceInvitation.expires_at > utcnow(),
+    )
+
+
+async def invitation(session: AsyncSession, space_id: uuid.UUID, invitation_id: uuid.UUID) -> SpaceInvitation | None:
+    return await session.scalar(
+        select(SpaceInvitation).where(
+            SpaceInvitation.id == invitation_id, SpaceInvitation.space_id == space_id
+        )
+    )
+
+
+async def revoke_pending_invitations(session: AsyncSession, space_id: uuid.UUID, email: str) -> None:
+    await session.execute(
+        update(SpaceInvitation)
+        .where(
+            SpaceInvitation.space_id == space_id,
+            SpaceInvitation.email == email,
+            SpaceInvitation.status == "pending",
+        )
+        .values(status="revoked", responded_at=utcnow())
+    )
+
+
+async def open_invitation(
+    session: AsyncSession, token_hash: str
+) -> tuple[SpaceInvitation, Space, User] | None:
+    """The pending, unexpired invitation with this token, its space and its inviter, locked."""
+    row = (
+        await session.execute(
+            select(SpaceInvitation, Space, User)
+            .join(Space, Space.id == SpaceInvitation.space_id)
+            .join(User, User.id == SpaceInvitation.invited_by)
+            .where(
+                SpaceInvitation.token_hash == token_hash,
+                SpaceInvitation.status == "pending",
+                SpaceInvitation.expires_at > utcnow(),
+                Space.deleted_at.is_(None),
+            )
+            .with_for_update(of=SpaceInvitation)
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else None

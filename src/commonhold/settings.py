@@ -1,0 +1,72 @@
+"""Configuration: every setting is an environment variable prefixed ``COMMONHOLD_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "commonhold-development-secret-change-me"  # noqa: S105 - refused in production
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMONHOLD_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".commonhold")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Unset: an embedded PostgreSQL is started under data_dir/postgres.
+    # Set: the owner (migration) role's URL; the application connects as app_database_url.
+    database_url: str | None = None
+    app_database_url: str | None = None
+    app_db_role: str = "commonhold_app"
+    db_pool_size: int = 10
+
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_days: int = 30
+    email_token_ttl_minutes: int = 60 * 24
+    password_reset_ttl_minutes: int = 60
+    invitation_ttl_days: int = 7
+
+    mailer: Literal["log", "smtp"] = "log"
+    mail_from: str = "Commonhold <no-reply@commonhold.local>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+
+    redis_url: str | None = None
+    api_rate_limit: str = "100/minute"
+    login_rate_limit: str = "10/minute"
+    max_body_bytes: int = 1024 * 1024
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
+                raise ValueError("COMMONHOLD_SECRET_KEY must be set in production")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("COMMONHOLD_SECRET_KEY must be at least 32 characters")
+            if self.database_url is None:
+                raise ValueError("COMMONHOLD_DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
