@@ -66,10 +66,11 @@ def _bootstrap_roles(superuser_uri: str, app_role: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(superuser_uri, autocommit=True) as conn:
-        for role in (OWNER_ROLE, app_role):
+        # The owner may create databases: tests give each worker its own.
+        for role, extra in ((OWNER_ROLE, "CREATEDB"), (app_role, "")):
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             if not exists:
-                conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS')
+                conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS {extra}')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
             conn.execute(f'CREATE DATABASE "{database}" OWNER "{OWNER_ROLE}"')
 

@@ -1,0 +1,123 @@
+"""Test fixtures: a real PostgreSQL, one migrated database per xdist worker, one rolled-back
+transaction per test, the ASGI app over httpx, and a real SMTP server that receives mail."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from alembic import command
+from alembic.config import Config
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+
+from commonhold.app import create_app
+from commonhold.platform.db.server import DatabaseUrls, create_database_copy, start_embedded_postgres
+from commonhold.platform.db.session import Database
+from commonhold.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA_DIR = ROOT / ".commonhold" / "test"
+APP_ROLE = "commonhold_app"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        return "250 OK"
+
+    async def wait_for(self, to: str, subject_contains: str = "", timeout: float = 5.0) -> Message:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for message in reversed(self.messages):
+                if message["To"] == to and subject_contains in (message["Subject"] or ""):
+                    return message
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no mail to {to} with {subject_contains!r} arrived")
+
+
+@pytest.fixture(scope="session")
+def database_urls() -> DatabaseUrls:
+    """A migrated database for this xdist worker on the shared embedded server."""
+    server = start_embedded_postgres(TEST_DATA_DIR, APP_ROLE)
+    # One database per xdist worker; COMMONHOLD_TEST_DATABASE separates concurrent runs.
+    run = os.environ.get("COMMONHOLD_TEST_DATABASE", "commonhold_test")
+    urls = create_database_copy(server, f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["owner_url"] = urls.owner
+    command.upgrade(config, "head")
+    return urls
+
+
+@pytest.fixture(scope="session")
+async def app_engine(database_urls: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_urls.app, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(app_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The test's transaction, as the application role; rolled back at the end."""
+    async with app_engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+def database(connection: AsyncConnection, app_engine: AsyncEngine) -> Database:
+    """Request sessions join the test's transaction through savepoints."""
+    return Database(
+        app_engine,
+        async_sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint"),
+    )
+
+
+@pytest.fixture(scope="session")
+def inbox() -> Iterator[Inbox]:
+    handler = Inbox(_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def settings(inbox: Inbox) -> Settings:
+    return Settings(
+        environment="test",
+        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+        mailer="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=inbox.port,
+        log_json=False,
+        log_level="WARNING",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def client(settings: Settings, database: Database) -> AsyncIterator[AsyncClient]:
+    app = create_app(settings=settings, database=database)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        yield http
