@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from commonhold.platform import background
 from commonhold.platform.db.server import resolve_database_urls
@@ -21,6 +22,7 @@ from commonhold.platform.problems import install_problem_handlers
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.platform.spaces.routes import invitations as invitations_router
 from commonhold.platform.spaces.routes import spaces as spaces_router
+from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -74,4 +76,13 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.state.realtime = RealtimeGateway(settings, lambda: app.state.db)
     return app
+
+
+def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
+    """What the server runs: the API with the Socket.IO gateway at /socket.io."""
+    app = create_app(settings)
+    gateway: RealtimeGateway = app.state.realtime
+    asgi: ASGIApp = gateway.asgi(app)
+    return asgi

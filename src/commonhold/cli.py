@@ -1,0 +1,150 @@
+"""The ``commonhold`` command: run, migrate and administer an installation."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config
+
+from commonhold.demo import DEMO_PASSWORD, HOUSEMATE, OWNER, seed_demo
+from commonhold.platform.db.server import DatabaseUrls, resolve_database_urls
+from commonhold.platform.db.session import Database, set_user_context
+from commonhold.platform.identity.service import create_user as create_user_account
+from commonhold.platform.observability import configure_logging
+from commonhold.settings import Settings, get_settings
+from commonhold.worker import run_worker
+
+cli = typer.Typer(help="Commonhold: one backend for homes, community, reminders, social and boards.")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return settings
+
+
+def migrate_database(urls: DatabaseUrls) -> None:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["owner_url"] = urls.owner
+    command.upgrade(config, "head")
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations (as the owner role)."""
+    urls = resolve_database_urls(_settings())
+    migrate_database(urls)
+    typer.echo("Database is up to date.")
+
+
+async def _seed(urls: DatabaseUrls) -> bool:
+    database = Database.connect(urls.app, pool_size=1)
+    try:
+        return await seed_demo(database)
+    finally:
+        await database.dispose()
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo accounts and spaces (once)."""
+    urls = resolve_database_urls(_settings())
+    created = asyncio.run(_seed(urls))
+    typer.echo("Demo data created." if created else "Demo data already present.")
+
+
+@cli.command("create-user")
+def create_user(
+    email: str,
+    name: str = typer.Option(..., "--name", help="Display name"),
+    password: str | None = typer.Option(None, help="Asked for when omitted"),
+) -> None:
+    """Create an account with a verified email address."""
+    password = password or getpass.getpass("Password: ")
+    urls = resolve_database_urls(_settings())
+
+    async def create() -> None:
+        database = Database.connect(urls.app, pool_size=1)
+        try:
+            async with database.sessionmaker() as session, session.begin():
+                await set_user_context(session, None)
+                user = await create_user_account(session, email.lower(), password, name)
+                user.email_verified_at = user.created_at
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(create())
+    except Exception as exc:
+        typer.echo(f"Could not create the account: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Created {email.lower()}.")
+
+
+def _uvicorn_config(settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        "commonhold.app:create_asgi_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@cli.command()
+def serve() -> None:
+    """Serve the HTTP API (migrations must already be applied)."""
+    settings = _settings()
+    resolve_database_urls(settings)  # start the embedded server here so it outlives reloads
+    uvicorn.Server(_uvicorn_config(settings)).run()
+
+
+@cli.command()
+def worker(concurrency: int = typer.Option(4, help="Jobs run at once")) -> None:
+    """Run background jobs (migrations must already be applied)."""
+    urls = resolve_database_urls(_settings())
+    asyncio.run(run_worker(urls, concurrency))
+
+
+async def _serve_and_work(settings: Settings, urls: DatabaseUrls) -> None:
+    """The API and a worker in one process; Ctrl+C stops the server, then the worker."""
+    jobs = asyncio.create_task(run_worker(urls, install_signal_handlers=False))
+    try:
+        await uvicorn.Server(_uvicorn_config(settings)).serve()
+    finally:
+        jobs.cancel()
+        await asyncio.gather(jobs, return_exceptions=True)
+
+
+@cli.command()
+def up(demo: bool = typer.Option(True, help="Create the demo accounts on first start")) -> None:
+    """Start everything: database, migrations, demo data, the API and a worker."""
+    settings = _settings()
+    typer.echo("Starting PostgreSQL..." if settings.embedded_database else "Connecting to PostgreSQL...")
+    urls = resolve_database_urls(settings)
+    migrate_database(urls)
+    if demo:
+        asyncio.run(_seed(urls))
+    typer.echo(
+        f"\nCommonhold is running at {settings.public_url}\n"
+        f"  API docs:  {settings.public_url}/docs\n"
+        f"  Readiness: {settings.public_url}/readyz\n"
+        + (f"  Demo login: {OWNER.email} / {DEMO_PASSWORD} (also {HOUSEMATE.email})\n" if demo else "")
+        + "Press Ctrl+C to stop.\n"
+    )
+    asyncio.run(_serve_and_work(settings, urls))
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,51 @@
+"""Demo data: two people sharing a home, so a fresh install has something to look at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commonhold.platform.authz import AuthSubject
+from commonhold.platform.db.session import Database, set_user_context
+from commonhold.platform.identity import repository as identity_repo
+from commonhold.platform.identity.models import User
+from commonhold.platform.identity.service import create_user
+from commonhold.platform.spaces.models import SpaceMember
+from commonhold.platform.spaces.schemas import SpaceCreate
+from commonhold.platform.spaces.service import create_space
+
+DEMO_PASSWORD = "commonhold-demo"  # noqa: S105 - published demo credentials
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    display_name: str
+
+
+OWNER = DemoAccount("demo@example.com", "Dana Demo")
+HOUSEMATE = DemoAccount("housemate@example.com", "Harper Housemate")
+
+
+async def seed_demo(database: Database) -> bool:
+    """Create the demo accounts and their home; False if they already exist."""
+    async with database.sessionmaker() as session, session.begin():
+        await set_user_context(session, None)
+        if await identity_repo.user_by_email(session, OWNER.email) is not None:
+            return False
+        owner = await _verified_user(session, OWNER)
+        housemate = await _verified_user(session, HOUSEMATE)
+        await set_user_context(session, owner.id)
+        home = await create_space(
+            session, AuthSubject(owner.id), SpaceCreate(kind="home", name="Maple Street house")
+        )
+        session.add(SpaceMember(space_id=home.space.id, user_id=housemate.id, role="editor"))
+        await create_space(session, AuthSubject(owner.id), SpaceCreate(kind="workspace", name="Demo workspace"))
+    return True
+
+
+async def _verified_user(session: AsyncSession, account: DemoAccount) -> User:
+    user = await create_user(session, account.email, DEMO_PASSWORD, account.display_name)
+    user.email_verified_at = user.created_at
+    return user

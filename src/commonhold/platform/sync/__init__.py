@@ -1,0 +1,1 @@
+"""Real-time delivery to connected clients."""

@@ -1,0 +1,84 @@
+"""Socket.IO gateway: authenticated connections grouped in rooms per user and per space.
+
+Clients connect to ``/socket.io`` with ``auth: {token: <access token>}``. A connection
+without a valid token is refused. Each connection joins ``user:{id}`` and ``space:{id}``
+for every space its user belongs to, so a message for a space reaches all its members.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import socketio
+import structlog
+from sqlalchemy import select
+
+from commonhold.platform.db.session import Database, set_user_context
+from commonhold.platform.errors import AppError
+from commonhold.platform.identity.security import decode_access_token
+from commonhold.platform.spaces.models import Space, SpaceMember
+from commonhold.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def user_room(user_id: uuid.UUID) -> str:
+    return f"user:{user_id}"
+
+
+def space_room(space_id: uuid.UUID) -> str:
+    return f"space:{space_id}"
+
+
+class RealtimeGateway:
+    def __init__(self, settings: Settings, database: Callable[[], Database]) -> None:
+        self._settings = settings
+        self._database = database
+        self.server = socketio.AsyncServer(
+            async_mode="asgi",
+            cors_allowed_origins=settings.cors_origins,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.server.on("connect", self._connect)
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str):
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "authentication_required", "message": "Send auth: {token: <access token>}"}
+            )
+        try:
+            claims = decode_access_token(self._settings, token)
+        except AppError as error:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": error.code, "message": error.message}
+            ) from error
+        space_ids = await self._space_ids(claims.user_id)
+        await self.server.enter_room(sid, user_room(claims.user_id))
+        for space_id in space_ids:
+            await self.server.enter_room(sid, space_room(space_id))
+        await self.server.save_session(sid, {"user_id": str(claims.user_id)})
+        # Tells the client who it is connected as and which spaces it will hear from.
+        await self.server.emit(
+            "session:ready",
+            {"user_id": str(claims.user_id), "spaces": [str(s) for s in space_ids]},
+            to=sid,
+        )
+        log.info("realtime_connected", user_id=str(claims.user_id), sid=sid)
+
+    async def _space_ids(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        async with self._database().sessionmaker() as session, session.begin():
+            await set_user_context(session, user_id)
+            rows = await session.scalars(
+                select(SpaceMember.space_id)
+                .join(Space, Space.id == SpaceMember.space_id)
+                .where(SpaceMember.user_id == user_id, Space.deleted_at.is_(None))
+            )
+            return list(rows)
+
+    def asgi(self, other: Any) -> socketio.ASGIApp:
+        """Serve Socket.IO at /socket.io and everything else with ``other``."""
+        return socketio.ASGIApp(self.server, other_asgi_app=other, socketio_path="socket.io")
