@@ -12,14 +12,24 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from aiosmtpd.controller import Controller
 from alembic import command
 from alembic.config import Config
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from commonhold.app import create_app
-from commonhold.platform.db.server import DatabaseUrls, create_database_copy, start_embedded_postgres
+from commonhold.platform.db.server import (
+    DatabaseUrls,
+    create_database_copy,
+    start_embedded_postgres,
+)
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
 
@@ -39,8 +49,8 @@ class Inbox:
         self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
 
-    async def wait_for(self, to: str, subject_contains: str = "", timeout: float = 5.0) -> Message:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, to: str, subject_contains: str = "", seconds: float = 5.0) -> Message:
+        deadline = asyncio.get_running_loop().time() + seconds
         while asyncio.get_running_loop().time() < deadline:
             for message in reversed(self.messages):
                 if message["To"] == to and subject_contains in (message["Subject"] or ""):
@@ -83,7 +93,9 @@ def database(connection: AsyncConnection, app_engine: AsyncEngine) -> Database:
     """Request sessions join the test's transaction through savepoints."""
     return Database(
         app_engine,
-        async_sessionmaker(connection, expire_on_commit=False, join_transaction_mode="create_savepoint"),
+        async_sessionmaker(
+            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        ),
     )
 
 
@@ -100,7 +112,7 @@ def inbox() -> Iterator[Inbox]:
 def settings(inbox: Inbox) -> Settings:
     return Settings(
         environment="test",
-        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+        secret_key=SecretStr("test-secret-key-that-is-long-enough-0123456789"),
         mailer="smtp",
         smtp_host="127.0.0.1",
         smtp_port=inbox.port,

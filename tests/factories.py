@@ -27,19 +27,29 @@ class TestUser:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-async def signup(client: AsyncClient, email: str | None = None, name: str = "Test User") -> TestUser:
+async def signup(
+    client: AsyncClient, email: str | None = None, name: str = "Test User"
+) -> TestUser:
     email = email or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}@example.com"
     response = await client.post(
         "/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "display_name": name}
     )
     assert response.status_code == 201, response.text
     tokens = response.json()
-    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    return TestUser(uuid.UUID(me.json()["id"]), email, tokens["access_token"], tokens["refresh_token"])
+    me = await client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    return TestUser(
+        uuid.UUID(me.json()["id"]), email, tokens["access_token"], tokens["refresh_token"]
+    )
 
 
-async def create_space(client: AsyncClient, owner: TestUser, kind: str = "home", name: str = "Maple St") -> dict[str, Any]:
-    response = await client.post("/api/v1/spaces", json={"kind": kind, "name": name}, headers=owner.headers)
+async def create_space(
+    client: AsyncClient, owner: TestUser, kind: str = "home", name: str = "Maple St"
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/spaces", json={"kind": kind, "name": name}, headers=owner.headers
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body

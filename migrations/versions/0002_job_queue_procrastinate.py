@@ -49,6 +49,7 @@ def downgrade() -> None:
         "DO $$ DECLARE t record; BEGIN FOR t IN SELECT typname FROM pg_type "
         "WHERE typname LIKE 'procrastinate%' AND typnamespace = 'public'::regnamespace "
         "AND typtype IN ('e', 'c') AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = typrelid "
-        "AND c.relkind <> 'c') LOOP EXECUTE 'DROP TYPE IF EXISTS ' || quote_ident(t.typname) || ' CASCADE'; "
+        "AND c.relkind <> 'c') LOOP "
+        "EXECUTE 'DROP TYPE IF EXISTS ' || quote_ident(t.typname) || ' CASCADE'; "
         "END LOOP; END $$"
     )

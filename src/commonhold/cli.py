@@ -20,7 +20,9 @@ from commonhold.platform.observability import configure_logging
 from commonhold.settings import Settings, get_settings
 from commonhold.worker import run_worker
 
-cli = typer.Typer(help="Commonhold: one backend for homes, community, reminders, social and boards.")
+cli = typer.Typer(
+    help="Commonhold: one backend for homes, community, reminders, social and boards."
+)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -128,7 +130,9 @@ async def _serve_and_work(settings: Settings, urls: DatabaseUrls) -> None:
 def up(demo: bool = typer.Option(True, help="Create the demo accounts on first start")) -> None:
     """Start everything: database, migrations, demo data, the API and a worker."""
     settings = _settings()
-    typer.echo("Starting PostgreSQL..." if settings.embedded_database else "Connecting to PostgreSQL...")
+    typer.echo(
+        "Starting PostgreSQL..." if settings.embedded_database else "Connecting to PostgreSQL..."
+    )
     urls = resolve_database_urls(settings)
     migrate_database(urls)
     if demo:
@@ -137,7 +141,11 @@ def up(demo: bool = typer.Option(True, help="Create the demo accounts on first s
         f"\nCommonhold is running at {settings.public_url}\n"
         f"  API docs:  {settings.public_url}/docs\n"
         f"  Readiness: {settings.public_url}/readyz\n"
-        + (f"  Demo login: {OWNER.email} / {DEMO_PASSWORD} (also {HOUSEMATE.email})\n" if demo else "")
+        + (
+            f"  Demo login: {OWNER.email} / {DEMO_PASSWORD} (also {HOUSEMATE.email})\n"
+            if demo
+            else ""
+        )
         + "Press Ctrl+C to stop.\n"
     )
     asyncio.run(_serve_and_work(settings, urls))

@@ -41,7 +41,9 @@ async def seed_demo(database: Database) -> bool:
             session, AuthSubject(owner.id), SpaceCreate(kind="home", name="Maple Street house")
         )
         session.add(SpaceMember(space_id=home.space.id, user_id=housemate.id, role="editor"))
-        await create_space(session, AuthSubject(owner.id), SpaceCreate(kind="workspace", name="Demo workspace"))
+        await create_space(
+            session, AuthSubject(owner.id), SpaceCreate(kind="workspace", name="Demo workspace")
+        )
     return True
 
 

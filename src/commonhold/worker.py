@@ -11,18 +11,17 @@ from commonhold.platform.jobs import job_app
 TASK_MODULES = ("commonhold.platform.identity.tasks",)
 
 
-def load_tasks() -> None:
-    job_app.import_paths = list(TASK_MODULES)
-    job_app.perform_import_paths()
 
 
 async def run_worker(
     urls: DatabaseUrls, concurrency: int = 4, install_signal_handlers: bool = True
 ) -> None:
     """Run jobs until cancelled (or until SIGINT/SIGTERM when it handles signals)."""
-    load_tasks()
+    job_app.import_paths = list(TASK_MODULES)  # imported by the worker as it starts
     database = Database.connect(urls.app, pool_size=concurrency)
-    pool = AsyncConnectionPool(libpq_url(urls.app), min_size=1, max_size=concurrency + 2, open=False)
+    pool = AsyncConnectionPool(
+        libpq_url(urls.app), min_size=1, max_size=concurrency + 2, open=False
+    )
     await pool.open()
     try:
         async with job_app.open_async(pool):

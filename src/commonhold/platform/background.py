@@ -25,7 +25,7 @@ async def _logged(work: Coroutine[Any, Any, None], name: str) -> None:
         log.exception("background_task_failed", task=name)
 
 
-async def drain(timeout: float = 10.0) -> None:
+async def drain(seconds: float = 10.0) -> None:
     """Wait for work still running, e.g. mail being sent when the server stops."""
     if _pending:
-        await asyncio.wait(set(_pending), timeout=timeout)
+        await asyncio.wait(set(_pending), timeout=seconds)

@@ -24,8 +24,14 @@ class _BodyTooLarge(Exception):
 
 def _problem_bytes(status: int, code: str, title: str, detail: str, request_id: str) -> bytes:
     return json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "code": code,
-         "detail": detail, "request_id": request_id}
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "code": code,
+            "detail": detail,
+            "request_id": request_id,
+        }
     ).encode()
 
 
@@ -110,19 +116,31 @@ class RequestContextMiddleware:
         HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
         HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
         log.info(
-            "request", method=scope["method"], path=scope["path"], route=route,
-            status=status, duration_ms=round(elapsed * 1000, 2), client_ip=client_ip,
+            "request",
+            method=scope["method"],
+            path=scope["path"],
+            route=route,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+            client_ip=client_ip,
         )
 
     async def _reject_body(self, send: Send, request_id: str) -> None:
         body = _problem_bytes(
-            413, "payload_too_large", "Request body too large",
-            f"Request bodies may be at most {self.max_body_bytes} bytes", request_id,
+            413,
+            "payload_too_large",
+            "Request body too large",
+            f"Request bodies may be at most {self.max_body_bytes} bytes",
+            request_id,
         )
-        await send({
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                        (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

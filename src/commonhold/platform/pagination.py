@@ -38,7 +38,9 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-Cursor = Annotated[str | None, Query(max_length=500, description="From a previous page's next_cursor.")]
+Cursor = Annotated[
+    str | None, Query(max_length=500, description="From a previous page's next_cursor.")
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100).")]
 
 
@@ -52,7 +54,10 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(columns):
             raise InvalidCursor()
-        return [_parse(value, column.type.python_type) for value, column in zip(raw, columns, strict=True)]
+        return [
+            _parse(value, column.type.python_type)
+            for value, column in zip(raw, columns, strict=True)
+        ]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidCursor() from exc
 

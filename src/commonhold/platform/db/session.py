@@ -8,13 +8,19 @@ next user of a pooled connection.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-AfterCommit = Callable[[], Awaitable[None]]
+AfterCommit = Callable[[], Coroutine[Any, Any, None]]
 _AFTER_COMMIT_KEY = "after_commit"
 
 
@@ -25,7 +31,9 @@ class Database:
 
     @classmethod
     def connect(cls, url: str, pool_size: int = 10) -> Database:
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
     async def dispose(self) -> None:

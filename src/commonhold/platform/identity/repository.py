@@ -43,7 +43,9 @@ async def revoke_user_refresh_tokens(session: AsyncSession, user_id: uuid.UUID) 
     )
 
 
-async def consume_user_token(session: AsyncSession, token_hash: str, purpose: str) -> uuid.UUID | None:
+async def consume_user_token(
+    session: AsyncSession, token_hash: str, purpose: str
+) -> uuid.UUID | None:
     """Mark a valid token used and return its user; None if unknown, expired or already used."""
     now = utcnow()
     user_id: uuid.UUID | None = await session.scalar(
@@ -64,7 +66,9 @@ async def expire_user_tokens(session: AsyncSession, user_id: uuid.UUID, purpose:
     """Retire outstanding tokens of a purpose, e.g. older reset links once one was used."""
     await session.execute(
         update(UserToken)
-        .where(UserToken.user_id == user_id, UserToken.purpose == purpose, UserToken.used_at.is_(None))
+        .where(
+            UserToken.user_id == user_id, UserToken.purpose == purpose, UserToken.used_at.is_(None)
+        )
         .values(used_at=utcnow())
     )
 
@@ -72,4 +76,6 @@ async def expire_user_tokens(session: AsyncSession, user_id: uuid.UUID, purpose:
 def add_user_token(
     session: AsyncSession, user_id: uuid.UUID, purpose: str, token_hash: str, expires_at: datetime
 ) -> None:
-    session.add(UserToken(user_id=user_id, purpose=purpose, token_hash=token_hash, expires_at=expires_at))
+    session.add(
+        UserToken(user_id=user_id, purpose=purpose, token_hash=token_hash, expires_at=expires_at)
+    )

@@ -41,7 +41,11 @@ def _client(request: Request) -> service.Client:
     responses=problem_responses(409),
 )
 async def signup(
-    body: SignupRequest, request: Request, session: Session, settings: SettingsDep, mailer: MailerDep
+    body: SignupRequest,
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    mailer: MailerDep,
 ) -> TokenResponse:
     """Creates the account, mails a verification link and returns a first token pair."""
     return await service.signup(session, settings, mailer, body, _client(request))
@@ -154,7 +158,9 @@ async def confirm_password_reset(body: PasswordResetConfirm, session: Session) -
     summary="Start two-factor setup",
     responses=problem_responses(401, 409),
 )
-async def totp_setup(subject: CurrentUser, session: Session, settings: SettingsDep) -> TotpSetupResponse:
+async def totp_setup(
+    subject: CurrentUser, session: Session, settings: SettingsDep
+) -> TotpSetupResponse:
     """Returns a new TOTP secret; two-factor is on once `/2fa/enable` confirms a code."""
     return await service.begin_totp_setup(session, settings, subject.user_id)
 

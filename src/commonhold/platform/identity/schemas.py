@@ -15,7 +15,9 @@ TotpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 class SignupRequest(RequestBody):
     email: Email = Field(examples=["ada@example.com"])
-    password: Password = Field(description="At least 10 characters.", examples=["correct horse battery"])
+    password: Password = Field(
+        description="At least 10 characters.", examples=["correct horse battery"]
+    )
     display_name: DisplayName = Field(examples=["Ada Lovelace"])
     timezone: TimeZoneName = Field(default="UTC", examples=["Europe/London"])
 
@@ -35,7 +37,7 @@ class RefreshRequest(RequestBody):
 class TokenResponse(ResponseBody):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type name
     expires_in: int = Field(description="Seconds until the access token expires.", examples=[900])
 
 

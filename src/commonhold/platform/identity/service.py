@@ -88,13 +88,19 @@ async def signup(
     session: AsyncSession, settings: Settings, mailer: Mailer, body: SignupRequest, client: Client
 ) -> TokenResponse:
     user = await create_user(session, body.email, body.password, body.display_name, body.timezone)
-    await audit.record(session, "user.signed_up", actor_id=user.id, target_type="user", target_id=user.id)
+    await audit.record(
+        session, "user.signed_up", actor_id=user.id, target_type="user", target_id=user.id
+    )
     await send_email_verification(session, settings, mailer, user)
     return await _open_session(session, settings, user, client)
 
 
 async def login(
-    session: AsyncSession, settings: Settings, limiter: RateLimiter, body: LoginRequest, client: Client
+    session: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    body: LoginRequest,
+    client: Client,
 ) -> TokenResponse:
     await limiter.hit(settings.login_rate_limit, "login-ip", client.ip or "unknown")
     await limiter.hit(settings.login_rate_limit, "login-email", body.email)
@@ -198,11 +204,11 @@ def _mail_after_commit(session: AsyncSession, mailer: Mailer, email: Email) -> N
     after_commit(session, send)
 
 
-async def _issue_user_token(
-    session: AsyncSession, user: User, purpose: str, ttl: timedelta
-) -> str:
+async def _issue_user_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
     token = security.new_opaque_token()
-    repo.add_user_token(session, user.id, purpose, security.hash_opaque_token(token), utcnow() + ttl)
+    repo.add_user_token(
+        session, user.id, purpose, security.hash_opaque_token(token), utcnow() + ttl
+    )
     await session.flush()
     return token
 
@@ -232,7 +238,9 @@ async def send_email_verification(
 
 
 async def verify_email(session: AsyncSession, token: str) -> None:
-    user_id = await repo.consume_user_token(session, security.hash_opaque_token(token), VERIFY_EMAIL)
+    user_id = await repo.consume_user_token(
+        session, security.hash_opaque_token(token), VERIFY_EMAIL
+    )
     if user_id is None:
         raise UserTokenInvalid()
     user = await current_user(session, user_id)
@@ -270,7 +278,9 @@ async def request_password_reset(
 
 
 async def reset_password(session: AsyncSession, token: str, new_password: str) -> None:
-    user_id = await repo.consume_user_token(session, security.hash_opaque_token(token), RESET_PASSWORD)
+    user_id = await repo.consume_user_token(
+        session, security.hash_opaque_token(token), RESET_PASSWORD
+    )
     if user_id is None:
         raise UserTokenInvalid()
     user = await current_user(session, user_id)
@@ -281,7 +291,9 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     await audit.record(session, "user.password_reset", actor_id=user.id)
 
 
-async def begin_totp_setup(session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> TotpSetupResponse:
+async def begin_totp_setup(
+    session: AsyncSession, settings: Settings, user_id: uuid.UUID
+) -> TotpSetupResponse:
     user = await current_user(session, user_id)
     if user.totp_enabled_at is not None:
         raise TwoFactorState("Two-factor authentication is already on")
@@ -292,7 +304,9 @@ async def begin_totp_setup(session: AsyncSession, settings: Settings, user_id: u
     return TotpSetupResponse(secret=secret, otpauth_uri=uri)
 
 
-async def enable_totp(session: AsyncSession, settings: Settings, user_id: uuid.UUID, code: str) -> None:
+async def enable_totp(
+    session: AsyncSession, settings: Settings, user_id: uuid.UUID, code: str
+) -> None:
     user = await current_user(session, user_id)
     if user.totp_enabled_at is not None or user.totp_secret_encrypted is None:
         raise TwoFactorState("Start with POST /api/v1/auth/2fa/setup")
@@ -331,4 +345,3 @@ def _accept_totp(settings: Settings, user: User, code: str) -> None:
             user.totp_last_timestep = timestep
             return
     raise TotpInvalid()
-

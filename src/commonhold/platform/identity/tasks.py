@@ -10,7 +10,9 @@ from commonhold.platform.jobs import JobContext, database_of, job_app
 
 
 @job_app.periodic(cron="17 3 * * *", periodic_id="identity.purge_expired_tokens")
-@job_app.task(name="identity.purge_expired_tokens", pass_context=True, queueing_lock="identity.purge")
+@job_app.task(
+    name="identity.purge_expired_tokens", pass_context=True, queueing_lock="identity.purge"
+)
 async def purge_expired_tokens(context: JobContext, timestamp: int) -> int:
     """Delete refresh tokens and email links past their expiry; returns how many went."""
     async with database_of(context).sessionmaker() as session, session.begin():

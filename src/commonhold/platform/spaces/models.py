@@ -20,7 +20,10 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 class Space(Base):
     __tablename__ = "spaces"
-    __table_args__ = (CheckConstraint(_one_of("kind", SPACE_KINDS), name="kind"), {"schema": SCHEMA})
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", SPACE_KINDS), name="kind"),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     kind: Mapped[str] = mapped_column(String(32))
@@ -36,7 +39,12 @@ class SpaceMember(Base):
     __table_args__ = (
         CheckConstraint(_one_of("role", ROLES), name="role"),
         # Exactly one owner per space; ownership moves only by transfer.
-        Index("uq_space_members_one_owner", "space_id", unique=True, postgresql_where=text("role = 'owner'")),
+        Index(
+            "uq_space_members_one_owner",
+            "space_id",
+            unique=True,
+            postgresql_where=text("role = 'owner'"),
+        ),
         {"schema": SCHEMA},
     )
 

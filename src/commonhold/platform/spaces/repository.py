@@ -43,11 +43,15 @@ def members_of_space(space_id: uuid.UUID) -> Select[Any]:
     )
 
 
-async def member(session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID) -> SpaceMember | None:
+async def member(
+    session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID
+) -> SpaceMember | None:
     return await session.get(SpaceMember, (space_id, user_id))
 
 
-async def member_by_email(session: AsyncSession, space_id: uuid.UUID, email: str) -> SpaceMember | None:
+async def member_by_email(
+    session: AsyncSession, space_id: uuid.UUID, email: str
+) -> SpaceMember | None:
     return await session.scalar(
         select(SpaceMember)
         .join(User, User.id == SpaceMember.user_id)
@@ -63,7 +67,9 @@ def pending_invitations(space_id: uuid.UUID) -> Select[Any]:
     )
 
 
-async def invitation(session: AsyncSession, space_id: uuid.UUID, invitation_id: uuid.UUID) -> SpaceInvitation | None:
+async def invitation(
+    session: AsyncSession, space_id: uuid.UUID, invitation_id: uuid.UUID
+) -> SpaceInvitation | None:
     return await session.scalar(
         select(SpaceInvitation).where(
             SpaceInvitation.id == invitation_id, SpaceInvitation.space_id == space_id
@@ -71,7 +77,9 @@ async def invitation(session: AsyncSession, space_id: uuid.UUID, invitation_id: 
     )
 
 
-async def revoke_pending_invitations(session: AsyncSession, space_id: uuid.UUID, email: str) -> None:
+async def revoke_pending_invitations(
+    session: AsyncSession, space_id: uuid.UUID, email: str
+) -> None:
     await session.execute(
         update(SpaceInvitation)
         .where(

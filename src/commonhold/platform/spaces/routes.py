@@ -30,7 +30,9 @@ spaces = APIRouter(
 invitations = APIRouter(
     prefix="/api/v1/invitations", tags=["spaces"], responses=problem_responses(401, 404, 422, 429)
 )
-InvitationToken = Annotated[str, Path(max_length=200, description="The token from the invitation email.")]
+InvitationToken = Annotated[
+    str, Path(max_length=200, description="The token from the invitation email.")
+]
 
 
 @spaces.post(
@@ -58,7 +60,9 @@ async def get_space(space_id: uuid.UUID, subject: CurrentUser, session: Session)
 
 
 @spaces.patch(
-    "/{space_id}", operation_id="spaces_update", summary="Rename a space",
+    "/{space_id}",
+    operation_id="spaces_update",
+    summary="Rename a space",
     responses=problem_responses(403),
 )
 async def update_space(
@@ -68,16 +72,21 @@ async def update_space(
 
 
 @spaces.delete(
-    "/{space_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id="spaces_delete",
-    summary="Delete a space (owner only)", responses=problem_responses(403),
+    "/{space_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="spaces_delete",
+    summary="Delete a space (owner only)",
+    responses=problem_responses(403),
 )
 async def delete_space(space_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
     await service.delete_space(session, subject, space_id)
 
 
 @spaces.post(
-    "/{space_id}/transfer-ownership", status_code=status.HTTP_204_NO_CONTENT,
-    operation_id="spaces_transfer_ownership", summary="Make another member the owner",
+    "/{space_id}/transfer-ownership",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="spaces_transfer_ownership",
+    summary="Make another member the owner",
     responses=problem_responses(403),
 )
 async def transfer_ownership(
@@ -89,25 +98,37 @@ async def transfer_ownership(
 
 @spaces.get("/{space_id}/members", operation_id="members_list", summary="Members of a space")
 async def list_members(
-    space_id: uuid.UUID, subject: CurrentUser, session: Session, cursor: Cursor = None, limit: Limit = 50
+    space_id: uuid.UUID,
+    subject: CurrentUser,
+    session: Session,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> Page[MemberRead]:
     return await service.list_members(session, subject, space_id, cursor, limit)
 
 
 @spaces.patch(
-    "/{space_id}/members/{user_id}", operation_id="members_update",
-    summary="Change a member's role", responses=problem_responses(403),
+    "/{space_id}/members/{user_id}",
+    operation_id="members_update",
+    summary="Change a member's role",
+    responses=problem_responses(403),
 )
 async def change_role(
-    space_id: uuid.UUID, user_id: uuid.UUID, body: MemberUpdate, subject: CurrentUser, session: Session
+    space_id: uuid.UUID,
+    user_id: uuid.UUID,
+    body: MemberUpdate,
+    subject: CurrentUser,
+    session: Session,
 ) -> MemberRead:
     """Owners manage admins and below; admins manage editors and viewers."""
     return await service.change_role(session, subject, space_id, user_id, body.role)
 
 
 @spaces.delete(
-    "/{space_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
-    operation_id="members_remove", summary="Remove a member, or leave",
+    "/{space_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="members_remove",
+    summary="Remove a member, or leave",
     responses=problem_responses(403, 409),
 )
 async def remove_member(
@@ -118,18 +139,26 @@ async def remove_member(
 
 
 @spaces.get(
-    "/{space_id}/invitations", operation_id="invitations_list", summary="Pending invitations",
+    "/{space_id}/invitations",
+    operation_id="invitations_list",
+    summary="Pending invitations",
     responses=problem_responses(403),
 )
 async def list_invitations(
-    space_id: uuid.UUID, subject: CurrentUser, session: Session, cursor: Cursor = None, limit: Limit = 50
+    space_id: uuid.UUID,
+    subject: CurrentUser,
+    session: Session,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> Page[InvitationRead]:
     return await service.list_invitations(session, subject, space_id, cursor, limit)
 
 
 @spaces.post(
-    "/{space_id}/invitations", status_code=status.HTTP_201_CREATED,
-    operation_id="invitations_create", summary="Invite someone by email",
+    "/{space_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="invitations_create",
+    summary="Invite someone by email",
     responses=problem_responses(403, 409),
 )
 async def invite(
@@ -146,8 +175,10 @@ async def invite(
 
 
 @spaces.delete(
-    "/{space_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT,
-    operation_id="invitations_revoke", summary="Revoke a pending invitation",
+    "/{space_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="invitations_revoke",
+    summary="Revoke a pending invitation",
     responses=problem_responses(403),
 )
 async def revoke_invitation(
@@ -157,22 +188,32 @@ async def revoke_invitation(
 
 
 @invitations.get("/{token}", operation_id="invitations_preview", summary="See an invitation")
-async def preview_invitation(token: InvitationToken, subject: CurrentUser, session: Session) -> InvitationPreview:
+async def preview_invitation(
+    token: InvitationToken, subject: CurrentUser, session: Session
+) -> InvitationPreview:
     return await service.preview_invitation(session, token)
 
 
 @invitations.post(
-    "/{token}/accept", operation_id="invitations_accept", summary="Accept an invitation",
+    "/{token}/accept",
+    operation_id="invitations_accept",
+    summary="Accept an invitation",
     responses=problem_responses(409),
 )
-async def accept_invitation(token: InvitationToken, subject: CurrentUser, session: Session) -> SpaceRead:
+async def accept_invitation(
+    token: InvitationToken, subject: CurrentUser, session: Session
+) -> SpaceRead:
     """Whoever is signed in and holds the link joins with the invited role."""
     return (await service.accept_invitation(session, subject, token)).read()
 
 
 @invitations.post(
-    "/{token}/decline", status_code=status.HTTP_204_NO_CONTENT,
-    operation_id="invitations_decline", summary="Decline an invitation",
+    "/{token}/decline",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="invitations_decline",
+    summary="Decline an invitation",
 )
-async def decline_invitation(token: InvitationToken, subject: CurrentUser, session: Session) -> None:
+async def decline_invitation(
+    token: InvitationToken, subject: CurrentUser, session: Session
+) -> None:
     await service.decline_invitation(session, subject, token)

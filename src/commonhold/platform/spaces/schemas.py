@@ -39,11 +39,15 @@ class MemberRead(ResponseBody):
 
 
 class MemberUpdate(RequestBody):
-    role: InvitableRole = Field(description="Ownership moves only by transfer.", examples=["editor"])
+    role: InvitableRole = Field(
+        description="Ownership moves only by transfer.", examples=["editor"]
+    )
 
 
 class OwnershipTransfer(RequestBody):
-    user_id: uuid.UUID = Field(description="A current member who becomes the owner; you become admin.")
+    user_id: uuid.UUID = Field(
+        description="A current member who becomes the owner; you become admin."
+    )
 
 
 class InvitationCreate(RequestBody):

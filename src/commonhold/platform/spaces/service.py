@@ -79,8 +79,13 @@ async def create_space(session: AsyncSession, subject: AuthSubject, body: SpaceC
     session.add(SpaceMember(space_id=space.id, user_id=subject.user_id, role="owner"))
     await session.flush()
     await audit.record(
-        session, "space.created", actor_id=subject.user_id, space_id=space.id,
-        target_type="space", target_id=space.id, details={"kind": space.kind},
+        session,
+        "space.created",
+        actor_id=subject.user_id,
+        space_id=space.id,
+        target_type="space",
+        target_id=space.id,
+        details={"kind": space.kind},
     )
     return Access(space, "owner")
 
@@ -105,8 +110,13 @@ async def update_space(
     access.space.name = body.name
     await session.flush()
     await audit.record(
-        session, "space.updated", actor_id=subject.user_id, space_id=space_id,
-        target_type="space", target_id=space_id, details={"name": body.name},
+        session,
+        "space.updated",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="space",
+        target_id=space_id,
+        details={"name": body.name},
     )
     return access
 
@@ -116,8 +126,12 @@ async def delete_space(session: AsyncSession, subject: AuthSubject, space_id: uu
     access = await access_space(session, subject, space_id, Permission.SPACE_DELETE)
     access.space.deleted_at = utcnow()
     await audit.record(
-        session, "space.deleted", actor_id=subject.user_id, space_id=space_id,
-        target_type="space", target_id=space_id,
+        session,
+        "space.deleted",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="space",
+        target_id=space_id,
     )
 
 
@@ -151,7 +165,9 @@ def _may_manage(actor_role: str, target_role: str, new_role: str | None = None) 
     return outranks and (new_role is None or ROLE_RANK[actor_role] > ROLE_RANK[new_role])
 
 
-async def _target_member(session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID) -> SpaceMember:
+async def _target_member(
+    session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID
+) -> SpaceMember:
     target = await repo.member(session, space_id, user_id)
     if target is None:
         raise MemberNotFound()
@@ -168,8 +184,13 @@ async def change_role(
     previous, target.role = target.role, role
     await session.flush()
     await audit.record(
-        session, "member.role_changed", actor_id=subject.user_id, space_id=space_id,
-        target_type="user", target_id=user_id, details={"from": previous, "to": role},
+        session,
+        "member.role_changed",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="user",
+        target_id=user_id,
+        details={"from": previous, "to": role},
     )
     user = await identity_repo.user_by_id(session, user_id)
     assert user is not None
@@ -186,12 +207,17 @@ async def remove_member(
     if leaving and target.role == "owner":
         raise OwnerMustTransfer()
     if not leaving and not (
-        role_allows(access.role, Permission.MEMBERS_MANAGE) and _may_manage(access.role, target.role)
+        role_allows(access.role, Permission.MEMBERS_MANAGE)
+        and _may_manage(access.role, target.role)
     ):
         raise RoleNotAllowed(f"A {access.role} cannot remove a {target.role}")
     await audit.record(
-        session, "member.left" if leaving else "member.removed", actor_id=subject.user_id,
-        space_id=space_id, target_type="user", target_id=user_id,
+        session,
+        "member.left" if leaving else "member.removed",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="user",
+        target_id=user_id,
     )
     await session.delete(target)
     await session.flush()
@@ -210,8 +236,12 @@ async def transfer_ownership(
     new_owner.role = "owner"
     await session.flush()
     await audit.record(
-        session, "space.ownership_transferred", actor_id=subject.user_id, space_id=space_id,
-        target_type="user", target_id=new_owner_id,
+        session,
+        "space.ownership_transferred",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="user",
+        target_id=new_owner_id,
     )
 
 
@@ -260,8 +290,13 @@ async def invite(
     session.add(invitation)
     await session.flush()
     await audit.record(
-        session, "invitation.created", actor_id=subject.user_id, space_id=space_id,
-        target_type="invitation", target_id=invitation.id, details={"email": body.email, "role": body.role},
+        session,
+        "invitation.created",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="invitation",
+        target_id=invitation.id,
+        details={"email": body.email, "role": body.role},
     )
     inviter = await identity_repo.user_by_id(session, subject.user_id)
     assert inviter is not None
@@ -293,14 +328,16 @@ async def revoke_invitation(
     invitation.status = "revoked"
     invitation.responded_at = utcnow()
     await audit.record(
-        session, "invitation.revoked", actor_id=subject.user_id, space_id=space_id,
-        target_type="invitation", target_id=invitation_id,
+        session,
+        "invitation.revoked",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="invitation",
+        target_id=invitation_id,
     )
 
 
-async def _open_invitation(
-    session: AsyncSession, token: str
-) -> tuple[SpaceInvitation, Space, str]:
+async def _open_invitation(session: AsyncSession, token: str) -> tuple[SpaceInvitation, Space, str]:
     token_hash = hash_opaque_token(token)
     await set_invitation_context(session, token_hash)
     found = await repo.open_invitation(session, token_hash)
@@ -333,8 +370,12 @@ async def accept_invitation(session: AsyncSession, subject: AuthSubject, token: 
     invitation.responded_by = subject.user_id
     await session.flush()
     await audit.record(
-        session, "invitation.accepted", actor_id=subject.user_id, space_id=space.id,
-        target_type="invitation", target_id=invitation.id,
+        session,
+        "invitation.accepted",
+        actor_id=subject.user_id,
+        space_id=space.id,
+        target_type="invitation",
+        target_id=invitation.id,
     )
     return Access(space, invitation.role)
 
@@ -343,8 +384,12 @@ async def decline_invitation(session: AsyncSession, subject: AuthSubject, token:
     invitation, space, _ = await _open_invitation(session, token)
     # Recorded first: once declined, the token no longer opens the space to this caller.
     await audit.record(
-        session, "invitation.declined", actor_id=subject.user_id, space_id=space.id,
-        target_type="invitation", target_id=invitation.id,
+        session,
+        "invitation.declined",
+        actor_id=subject.user_id,
+        space_id=space.id,
+        target_type="invitation",
+        target_id=invitation.id,
     )
     invitation.status = "declined"
     invitation.responded_at = utcnow()
