@@ -12,11 +12,11 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from aiosmtpd.controller import Controller
 from alembic import command
 from alembic.config import Config
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import signal
 import sys
 from pathlib import Path
 
@@ -151,7 +152,14 @@ def up(demo: bool = typer.Option(True, help="Create the demo accounts on first s
     asyncio.run(_serve_and_work(settings, urls))
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 def main() -> None:
+    # SIGTERM (systemd, docker stop) unwinds like Ctrl+C, so the embedded PostgreSQL is stopped
+    # by its exit handler instead of being left running.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         cli()
     except KeyboardInterrupt:

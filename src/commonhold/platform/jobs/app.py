@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import procrastinate
 from procrastinate import JobContext
 
@@ -11,6 +14,17 @@ from commonhold.platform.db.session import Database
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector())
 
 
+@asynccontextmanager
+async def open_jobs(conninfo: str, max_connections: int = 4) -> AsyncIterator[procrastinate.App]:
+    """``job_app`` connected to ``conninfo`` (a libpq URL) for the duration of the block."""
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo, min_size=1, max_size=max_connections
+    )
+    with job_app.replace_connector(connector) as app:
+        async with app.open_async():
+            yield app
+
+
 def database_of(context: JobContext) -> Database:
     """The worker's database handle, passed to every task through its context."""
     database = context.additional_context["db"]
@@ -18,4 +32,4 @@ def database_of(context: JobContext) -> Database:
     return database
 
 
-__all__ = ["JobContext", "database_of", "job_app"]
+__all__ = ["JobContext", "database_of", "job_app", "open_jobs"]

@@ -1,0 +1,100 @@
+"""`commonhold up` from nothing: serves, keeps data across restarts, stops its database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from commonhold.demo import DEMO_PASSWORD, OWNER
+
+COMMONHOLD = Path(sys.executable).parent / "commonhold"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COMMONHOLD_DATA_DIR": str(data_dir),
+        "COMMONHOLD_PORT": str(port),
+        "COMMONHOLD_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    return subprocess.Popen(  # noqa: S603 - our own command
+        [str(COMMONHOLD), "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("commonhold up did not become ready")
+
+
+def _stop(process: subprocess.Popen[bytes], signum: signal.Signals) -> str:
+    """Stop like Ctrl+C (exit 130) or a service manager (SIGTERM, exit 143)."""
+    process.send_signal(signum)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum, output.decode()
+    return output.decode()
+
+
+def _login(base: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": OWNER.email, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    data_dir = tmp_path / "data"
+
+    first = _start(data_dir, port)
+    try:
+        _wait_ready(base, first)
+        headers = _login(base)
+        spaces = httpx.get(f"{base}/api/v1/spaces", headers=headers).json()["items"]
+        assert "Maple Street house" in [s["name"] for s in spaces]
+        created = httpx.post(
+            f"{base}/api/v1/spaces", json={"kind": "team", "name": "Kept"}, headers=headers
+        )
+        assert created.status_code == 201
+        assert httpx.get(f"{base}/docs").status_code == 200
+    finally:
+        output = _stop(first, signal.SIGINT)
+    assert f"Commonhold is running at {base}" in output
+    assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
+
+    second = _start(data_dir, port)
+    try:
+        _wait_ready(base, second)
+        names = [
+            s["name"]
+            for s in httpx.get(f"{base}/api/v1/spaces", headers=_login(base)).json()["items"]
+        ]
+        assert names.count("Maple Street house") == 1, "demo data must be created once"
+        assert "Kept" in names
+    finally:
+        _stop(second, signal.SIGTERM)
+    assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
