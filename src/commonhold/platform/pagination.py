@@ -54,6 +54,8 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(columns):
             raise InvalidCursor()
+        if not all(isinstance(value, str) for value in raw):
+            raise InvalidCursor()
         return [
             _parse(value, column.type.python_type)
             for value, column in zip(raw, columns, strict=True)
@@ -77,13 +79,21 @@ async def paginate(
     cursor: str | None,
     limit: int,
     to_item: Callable[[Row[Any]], T],
+    newest_first: bool = False,
 ) -> Page[T]:
-    """Run ``statement`` ordered by ``key`` (ascending, unique) from ``cursor``, one page long."""
+    """Run ``statement`` ordered by the unique ``key`` from ``cursor``, one page long.
+
+    Ascending by default; ``newest_first`` walks the key downwards.
+    """
     if cursor is not None:
-        statement = statement.where(tuple_(*key) > tuple_(*_decode(cursor, key)))
+        after = _decode(cursor, key)
+        statement = statement.where(
+            tuple_(*key) < tuple_(*after) if newest_first else tuple_(*key) > tuple_(*after)
+        )
     labels = [f"_cursor_{i}" for i in range(len(key))]
     statement = statement.add_columns(*(c.label(n) for c, n in zip(key, labels, strict=True)))
-    rows = (await session.execute(statement.order_by(*key).limit(limit + 1))).all()
+    order = [column.desc() for column in key] if newest_first else list(key)
+    rows = (await session.execute(statement.order_by(*order).limit(limit + 1))).all()
     page, more = rows[:limit], len(rows) > limit
     next_cursor = _encode([page[-1]._mapping[n] for n in labels]) if more else None
     return Page(items=[to_item(row) for row in page], next_cursor=next_cursor)

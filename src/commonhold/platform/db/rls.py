@@ -8,6 +8,8 @@ allow-all policy, because ``FORCE ROW LEVEL SECURITY`` subjects the owner to pol
 from __future__ import annotations
 
 MEMBER_OF_SPACE = "{column} IN (SELECT platform.member_space_ids())"
+# The invitation whose token the caller presented (set by ``set_invitation_context``).
+PRESENTED_INVITATION = "token_hash = nullif(current_setting('app.invitation_token_hash', true), '')"
 
 # Functions the policies call. SECURITY DEFINER lets them read memberships and invitations
 # as the owner; without it the space_members policy would have to consult itself.
@@ -23,11 +25,20 @@ AS $$
   WHERE m.user_id = platform.current_user_id()
 $$;
 
--- The space a presented invitation token opens, while that invitation is pending and unexpired.
+-- The space a presented invitation token opens, and the role it offers, while that invitation
+-- is pending and unexpired.
 CREATE FUNCTION platform.invited_space_id() RETURNS uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, platform
 AS $$
   SELECT i.space_id FROM platform.space_invitations i
+  WHERE i.token_hash = nullif(current_setting('app.invitation_token_hash', true), '')
+    AND i.status = 'pending' AND i.expires_at > now()
+$$;
+
+CREATE FUNCTION platform.invited_role() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, platform
+AS $$
+  SELECT i.role FROM platform.space_invitations i
   WHERE i.token_hash = nullif(current_setting('app.invitation_token_hash', true), '')
     AND i.status = 'pending' AND i.expires_at > now()
 $$;
@@ -55,12 +66,19 @@ def enable_rls(table: str) -> list[str]:
     ]
 
 
+def member_policy(table: str, app_role: str, column: str = "space_id") -> str:
+    """Members of a row's space may read and write it, and only within their spaces."""
+    member = MEMBER_OF_SPACE.format(column=column)
+    return (
+        f'CREATE POLICY member_access ON {table} TO "{app_role}" '
+        f"USING ({member}) WITH CHECK ({member})"
+    )
+
+
 def space_owned_table(table: str, app_role: str, column: str = "space_id") -> list[str]:
     """The standard protection of a table whose rows belong to one space each."""
-    member = MEMBER_OF_SPACE.format(column=column)
     return [
         *enable_rls(table),
-        f'CREATE POLICY member_access ON {table} TO "{app_role}" '
-        f"USING ({member}) WITH CHECK ({member})",
+        member_policy(table, app_role, column),
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{app_role}"',
     ]

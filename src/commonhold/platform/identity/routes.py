@@ -22,8 +22,12 @@ from commonhold.platform.identity.schemas import (
 )
 from commonhold.platform.problems import problem_responses
 
-auth = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=problem_responses(422, 429))
-me = APIRouter(prefix="/api/v1/me", tags=["auth"], responses=problem_responses(401, 422, 429))
+auth = APIRouter(
+    prefix="/api/v1/auth", tags=["auth"], responses=problem_responses(400, 413, 422, 429)
+)
+me = APIRouter(
+    prefix="/api/v1/me", tags=["auth"], responses=problem_responses(400, 401, 413, 422, 429)
+)
 
 
 def _client(request: Request) -> service.Client:

@@ -229,7 +229,8 @@ async def send_email_verification(
             to=user.email,
             subject="Confirm your email address",
             text=(
-                f"Hello {user.display_name},\n\nconfirm your address by opening this link:\n{link}\n\n"
+                f"Hello {user.display_name},\n\n"
+                f"confirm your address by opening this link:\n{link}\n\n"
                 f"Or send this token to POST /api/v1/auth/verify-email: {token}\n\n"
                 f"The link expires in {settings.email_token_ttl_minutes // 60} hours."
             ),
@@ -266,7 +267,8 @@ async def request_password_reset(
             to=user.email,
             subject="Reset your password",
             text=(
-                f"Hello {user.display_name},\n\nsomeone asked to reset your password. If it was you, "
+                f"Hello {user.display_name},\n\n"
+                "someone asked to reset your password. If it was you, "
                 f"open this link:\n{link}\n\nOr send this token to "
                 f"POST /api/v1/auth/password-reset/confirm: {token}\n\n"
                 f"It expires in {settings.password_reset_ttl_minutes} minutes. "

@@ -12,6 +12,9 @@ from commonhold.platform.db.base import utcnow
 from commonhold.platform.identity.models import User
 from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
 
+# A select of several columns, for pagination.paginate, which takes any row shape.
+AnySelect = Select[*tuple[Any, ...]]
+
 
 async def membership(
     session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID
@@ -26,7 +29,7 @@ async def membership(
     return (row[0], row[1]) if row else None
 
 
-def spaces_of_user(user_id: uuid.UUID, kind: str | None) -> Select[Any]:
+def spaces_of_user(user_id: uuid.UUID, kind: str | None) -> AnySelect:
     statement = (
         select(Space, SpaceMember.role)
         .join(SpaceMember, SpaceMember.space_id == Space.id)
@@ -35,7 +38,7 @@ def spaces_of_user(user_id: uuid.UUID, kind: str | None) -> Select[Any]:
     return statement.where(Space.kind == kind) if kind else statement
 
 
-def members_of_space(space_id: uuid.UUID) -> Select[Any]:
+def members_of_space(space_id: uuid.UUID) -> AnySelect:
     return (
         select(SpaceMember, User.email, User.display_name)
         .join(User, User.id == SpaceMember.user_id)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from commonhold.platform.audit import AuditEntryRead
 from commonhold.platform.deps import CurrentUser, MailerDep, Session, SettingsDep
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
@@ -25,10 +26,14 @@ from commonhold.platform.spaces.schemas import (
 )
 
 spaces = APIRouter(
-    prefix="/api/v1/spaces", tags=["spaces"], responses=problem_responses(401, 404, 422, 429)
+    prefix="/api/v1/spaces",
+    tags=["spaces"],
+    responses=problem_responses(400, 401, 404, 413, 422, 429),
 )
 invitations = APIRouter(
-    prefix="/api/v1/invitations", tags=["spaces"], responses=problem_responses(401, 404, 422, 429)
+    prefix="/api/v1/invitations",
+    tags=["spaces"],
+    responses=problem_responses(400, 401, 404, 413, 422, 429),
 )
 InvitationToken = Annotated[
     str, Path(max_length=200, description="The token from the invitation email.")
@@ -136,6 +141,24 @@ async def remove_member(
 ) -> None:
     """With your own user id this leaves the space; the owner must transfer ownership first."""
     await service.remove_member(session, subject, space_id, user_id)
+
+
+@spaces.get(
+    "/{space_id}/audit",
+    operation_id="spaces_audit_trail",
+    summary="Who did what in a space (admins and the owner)",
+    responses=problem_responses(403),
+)
+async def audit_trail(
+    space_id: uuid.UUID,
+    subject: CurrentUser,
+    session: Session,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[AuditEntryRead]:
+    """Newest first: space changes, invitations, role changes, departures. Entries cannot be
+    edited or deleted."""
+    return await service.audit_trail(session, subject, space_id, cursor, limit)
 
 
 @spaces.get(

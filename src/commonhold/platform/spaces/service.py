@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform import audit
@@ -13,6 +15,7 @@ from commonhold.platform.authz import ROLE_RANK, AuthSubject, Permission, role_a
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.db.session import after_commit, set_invitation_context
 from commonhold.platform.identity import repository as identity_repo
+from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import hash_opaque_token, new_opaque_token
 from commonhold.platform.mail import Email, Mailer
 from commonhold.platform.pagination import Page, paginate
@@ -48,9 +51,9 @@ class Access:
     def read(self) -> SpaceRead:
         return SpaceRead(
             id=self.space.id,
-            kind=self.space.kind,  # type: ignore[arg-type]
+            kind=self.space.kind,
             name=self.space.name,
-            role=self.role,  # type: ignore[arg-type]
+            role=self.role,
             created_at=self.space.created_at,
         )
 
@@ -90,6 +93,10 @@ async def create_space(session: AsyncSession, subject: AuthSubject, body: SpaceC
     return Access(space, "owner")
 
 
+def _space_item(row: Row[Any]) -> SpaceRead:
+    return Access(row._mapping[Space], row._mapping[SpaceMember.role]).read()
+
+
 async def list_spaces(
     session: AsyncSession, subject: AuthSubject, kind: str | None, cursor: str | None, limit: int
 ) -> Page[SpaceRead]:
@@ -99,7 +106,7 @@ async def list_spaces(
         (Space.created_at, Space.id),
         cursor,
         limit,
-        lambda row: Access(row[0], row[1]).read(),
+        _space_item,
     )
 
 
@@ -140,9 +147,14 @@ def _member_read(member: SpaceMember, email: str, display_name: str) -> MemberRe
         user_id=member.user_id,
         email=email,
         display_name=display_name,
-        role=member.role,  # type: ignore[arg-type]
+        role=member.role,
         joined_at=member.created_at,
     )
+
+
+def _member_item(row: Row[Any]) -> MemberRead:
+    found = row._mapping
+    return _member_read(found[SpaceMember], found[User.email], found[User.display_name])
 
 
 async def list_members(
@@ -155,7 +167,7 @@ async def list_members(
         (SpaceMember.created_at, SpaceMember.user_id),
         cursor,
         limit,
-        lambda row: _member_read(row[0], row[1], row[2]),
+        _member_item,
     )
 
 
@@ -243,6 +255,13 @@ async def transfer_ownership(
         target_type="user",
         target_id=new_owner_id,
     )
+
+
+async def audit_trail(
+    session: AsyncSession, subject: AuthSubject, space_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[audit.AuditEntryRead]:
+    await access_space(session, subject, space_id, Permission.AUDIT_READ)
+    return await audit.space_entries(session, space_id, cursor, limit)
 
 
 def _invitation_read(invitation: SpaceInvitation) -> InvitationRead:
@@ -352,8 +371,8 @@ async def preview_invitation(session: AsyncSession, token: str) -> InvitationPre
     return InvitationPreview(
         space_id=space.id,
         space_name=space.name,
-        space_kind=space.kind,  # type: ignore[arg-type]
-        role=invitation.role,  # type: ignore[arg-type]
+        space_kind=space.kind,
+        role=invitation.role,
         invited_by=inviter_name,
         expires_at=invitation.expires_at,
     )
