@@ -201,7 +201,7 @@ async def test_the_audit_log_cannot_be_rewritten_even_by_its_author(
     alice = await _tenant(client, "Alice")
     await _act_as(connection, alice.user.id)
     count = "SELECT count(*) FROM platform.audit_log WHERE actor_id = :u"
-    before = (await connection.execute(text(count), {"u": alice.user.id})).scalar_one()
+    before: int = (await connection.execute(text(count), {"u": alice.user.id})).scalar_one()
     assert before >= 3  # signed up, created the space, invited someone
 
     for sql in (
@@ -216,7 +216,7 @@ async def test_the_audit_log_cannot_be_rewritten_even_by_its_author(
                 await connection.execute(text(sql), {"u": alice.user.id})
         _denied(error, "permission denied for table audit_log")
 
-    after = (await connection.execute(text(count), {"u": alice.user.id})).scalar_one()
+    after: int = (await connection.execute(text(count), {"u": alice.user.id})).scalar_one()
     assert after == before
 
 
