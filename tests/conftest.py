@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 
 from commonhold.app import create_app
 from commonhold.platform.db.server import (
+    BOOTSTRAP_LOCK,
     OWNER_ROLE,
     DatabaseUrls,
     create_database_copy,
@@ -86,6 +87,7 @@ def _let_owner_act_as_app_role() -> None:
 
     superuser = get_server((TEST_DATA_DIR / "postgres").resolve()).get_uri()
     with psycopg.connect(superuser, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (BOOTSTRAP_LOCK,))
         conn.execute(f'GRANT "{APP_ROLE}" TO "{OWNER_ROLE}"')
 
 

@@ -11,6 +11,7 @@ from commonhold.settings import Settings
 
 OWNER_ROLE = "commonhold_owner"
 DATABASE_NAME = "commonhold"
+BOOTSTRAP_LOCK = 72_010_004  # advisory lock key held while roles and database are created
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def _bootstrap_roles(superuser_uri: str, app_role: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(superuser_uri, autocommit=True) as conn:
+        # Processes starting together (API and worker, test workers) would race to create.
+        conn.execute("SELECT pg_advisory_lock(%s)", (BOOTSTRAP_LOCK,))
         # The owner may create databases: tests give each worker its own.
         for role, extra in ((OWNER_ROLE, "CREATEDB"), (app_role, "")):
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
