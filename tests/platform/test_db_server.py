@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
-import uuid
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+import sys
+from pathlib import Path
 
+from tests.conftest import APP_ROLE
+
+# Starts (or joins) the server, checks the app role can connect, holds it until told to go.
+START_AND_CONNECT = """
+import sys
+from pathlib import Path
 import psycopg
-from sqlalchemy.engine import make_url
+from commonhold.platform.db.server import libpq_url, start_embedded_postgres
+urls = start_embedded_postgres(Path(sys.argv[1]), sys.argv[2])
+with psycopg.connect(libpq_url(urls.app)) as conn:
+    print(conn.execute("SELECT current_user, current_database()").fetchone(), flush=True)
+sys.stdin.read()
+"""
 
-from commonhold.platform.db.server import DatabaseUrls, libpq_url, start_embedded_postgres
-from tests.conftest import APP_ROLE, TEST_DATA_DIR
 
-
-def test_concurrent_first_starts_all_get_the_same_database(database_urls: DatabaseUrls) -> None:
-    name = f"race_{uuid.uuid4().hex[:12]}"
-    with ThreadPoolExecutor(4) as pool:
-        results = list(
-            pool.map(lambda _: start_embedded_postgres(TEST_DATA_DIR, APP_ROLE, name), range(4))
+def test_processes_starting_together_share_one_fresh_server(tmp_path: Path) -> None:
+    starts = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", START_AND_CONNECT, str(tmp_path), APP_ROLE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        for _ in range(3)
+    ]
     try:
-        assert {make_url(r.app).database for r in results} == {name}
-        with psycopg.connect(libpq_url(results[0].app)) as conn:
-            assert conn.execute("SELECT current_user").fetchone() == (APP_ROLE,)
+        for start in starts:
+            assert start.stdout is not None
+            assert start.stderr is not None
+            line = start.stdout.readline()
+            assert line.strip() == f"('{APP_ROLE}', 'commonhold')", line or start.stderr.read()
     finally:
-        with psycopg.connect(libpq_url(database_urls.owner), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        for start in starts:
+            start.communicate("", timeout=60)
+    assert [start.returncode for start in starts] == [0, 0, 0]
+    # The last process out stopped the server.
+    assert not (tmp_path / "postgres" / "postmaster.pid").exists()

