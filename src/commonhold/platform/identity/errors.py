@@ -13,6 +13,12 @@ class InvalidCredentials(Unauthorized):
     title = "Email or password is wrong"
 
 
+class LoginFailed(InvalidCredentials):
+    """A wrong email or password at login: the same answer, but the attempt stays audited."""
+
+    keep_changes = True
+
+
 class TotpRequired(Unauthorized):
     code = "totp_required"
     title = "This account uses two-factor authentication: send totp_code"

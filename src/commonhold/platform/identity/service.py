@@ -20,6 +20,7 @@ from commonhold.platform.identity import security
 from commonhold.platform.identity.errors import (
     EmailTaken,
     InvalidCredentials,
+    LoginFailed,
     RefreshTokenReused,
     TotpInvalid,
     TotpRequired,
@@ -108,7 +109,7 @@ async def login(
     # verify_password runs argon2 even for an unknown address: both answers take as long.
     if not security.verify_password(user.password_hash if user else None, body.password):
         await audit.record(session, "user.login_failed", actor_id=user.id if user else None)
-        raise InvalidCredentials()
+        raise LoginFailed()
     assert user is not None
     if not user.is_active:
         raise InvalidCredentials()
