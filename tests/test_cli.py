@@ -29,7 +29,6 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         **os.environ,
         "COMMONHOLD_DATA_DIR": str(data_dir),
         "COMMONHOLD_PORT": str(port),
-        "COMMONHOLD_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     return subprocess.Popen(  # noqa: S603 - our own command
         [str(COMMONHOLD), "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -98,3 +97,15 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
     finally:
         _stop(second, signal.SIGTERM)
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
+
+
+def test_up_on_a_taken_port_says_so_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = _start(tmp_path / "data", port)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in output.decode()
+    assert not (tmp_path / "data" / "postgres").exists(), "nothing should start"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -102,12 +103,27 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
     )
 
 
+def _listen(config: uvicorn.Config) -> socket.socket:
+    """Bind the API's port before anything else starts, so a taken port fails at once."""
+    try:
+        return config.bind_socket()
+    except SystemExit:  # uvicorn has logged the OS error
+        typer.echo(
+            f"Cannot listen on {config.host}:{config.port}: stop what uses it "
+            "or set COMMONHOLD_PORT.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
 @cli.command()
 def serve() -> None:
     """Serve the HTTP API (migrations must already be applied)."""
     settings = _settings()
+    config = _uvicorn_config(settings)
+    listener = _listen(config)
     resolve_database_urls(settings)  # start the embedded server here so it outlives reloads
-    uvicorn.Server(_uvicorn_config(settings)).run()
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 @cli.command()
@@ -117,11 +133,13 @@ def worker(concurrency: int = typer.Option(4, help="Jobs run at once")) -> None:
     asyncio.run(run_worker(urls, concurrency))
 
 
-async def _serve_and_work(settings: Settings, urls: DatabaseUrls) -> None:
+async def _serve_and_work(
+    config: uvicorn.Config, listener: socket.socket, urls: DatabaseUrls
+) -> None:
     """The API and a worker in one process; Ctrl+C stops the server, then the worker."""
     jobs = asyncio.create_task(run_worker(urls, install_signal_handlers=False))
     try:
-        await uvicorn.Server(_uvicorn_config(settings)).serve()
+        await uvicorn.Server(config).serve(sockets=[listener])
     finally:
         jobs.cancel()
         await asyncio.gather(jobs, return_exceptions=True)
@@ -131,6 +149,8 @@ async def _serve_and_work(settings: Settings, urls: DatabaseUrls) -> None:
 def up(demo: bool = typer.Option(True, help="Create the demo accounts on first start")) -> None:
     """Start everything: database, migrations, demo data, the API and a worker."""
     settings = _settings()
+    config = _uvicorn_config(settings)
+    listener = _listen(config)
     typer.echo(
         "Starting PostgreSQL..." if settings.embedded_database else "Connecting to PostgreSQL..."
     )
@@ -149,7 +169,7 @@ def up(demo: bool = typer.Option(True, help="Create the demo accounts on first s
         )
         + "Press Ctrl+C to stop.\n"
     )
-    asyncio.run(_serve_and_work(settings, urls))
+    asyncio.run(_serve_and_work(config, listener, urls))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".commonhold")
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
+    # Where people reach the server (links in mail); defaults to http://{host}:{port}.
+    public_url: str = ""
 
     # Unset: an embedded PostgreSQL is started under data_dir/postgres.
     # Set: the owner (migration) role's URL; the application connects as app_database_url.
@@ -50,6 +51,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if not self.public_url:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+            self.public_url = f"http://{host}:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
