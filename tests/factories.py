@@ -45,7 +45,7 @@ async def signup(
 
 
 async def create_space(
-    client: AsyncClient, owner: TestUser, kind: str = "home", name: str = "Maple St"
+    client: AsyncClient, owner: TestUser, kind: str = "team", name: str = "Maple St"
 ) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/spaces", json={"kind": kind, "name": name}, headers=owner.headers

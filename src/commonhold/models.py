@@ -1,6 +1,16 @@
 """Every mapped table, imported in one place so Alembic and the tests see the whole schema."""
 
+from commonhold.apps.homes.models import (
+    CalendarFeed,
+    HomeDetails,
+    Item,
+    ItemAttachment,
+    Room,
+    Task,
+    TaskInstance,
+)
 from commonhold.platform.audit import AuditEntry
+from commonhold.platform.billing.models import Subscription, TierLimit
 from commonhold.platform.db.base import Base
 from commonhold.platform.identity.models import RefreshToken, User, UserToken
 from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
@@ -9,10 +19,19 @@ metadata = Base.metadata
 
 __all__ = [
     "AuditEntry",
+    "CalendarFeed",
+    "HomeDetails",
+    "Item",
+    "ItemAttachment",
     "RefreshToken",
+    "Room",
     "Space",
     "SpaceInvitation",
     "SpaceMember",
+    "Subscription",
+    "Task",
+    "TaskInstance",
+    "TierLimit",
     "User",
     "UserToken",
     "metadata",

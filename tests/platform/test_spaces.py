@@ -115,9 +115,9 @@ async def test_invited_user_joins_with_the_invited_role_and_the_link_works_once(
 ) -> None:
     alice = await signup(client, name="Alice")
     bob = await signup(client, name="Bob")
-    space = await create_space(client, alice, kind="home", name="Maple St")
+    space = await create_space(client, alice, kind="building", name="Maple St")
     assert space["role"] == "owner"
-    assert space["kind"] == "home"
+    assert space["kind"] == "building"
 
     response = await client.post(
         f"{API}/spaces/{space['id']}/invitations",
@@ -149,7 +149,7 @@ async def test_invited_user_joins_with_the_invited_role_and_the_link_works_once(
     assert preview.status_code == 200, preview.text
     assert preview.json()["space_id"] == space["id"]
     assert preview.json()["space_name"] == "Maple St"
-    assert preview.json()["space_kind"] == "home"
+    assert preview.json()["space_kind"] == "building"
     assert preview.json()["role"] == role
     assert preview.json()["invited_by"] == "Alice"
 

@@ -1,0 +1,1 @@
+"""The products built on the platform. Each owns its Postgres schema and never imports another."""

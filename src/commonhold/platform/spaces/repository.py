@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.db.base import utcnow
@@ -17,23 +17,62 @@ AnySelect = Select[*tuple[Any, ...]]
 
 
 async def membership(
-    session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID
+    session: AsyncSession, space_id: uuid.UUID, user_id: uuid.UUID, deleted: bool = False
 ) -> tuple[Space, SpaceMember] | None:
+    """The space and the user's membership; ``deleted`` looks among soft-deleted spaces."""
     row = (
         await session.execute(
             select(Space, SpaceMember)
             .join(SpaceMember, SpaceMember.space_id == Space.id)
-            .where(Space.id == space_id, Space.deleted_at.is_(None), SpaceMember.user_id == user_id)
+            .where(
+                Space.id == space_id,
+                Space.deleted_at.is_not(None) if deleted else Space.deleted_at.is_(None),
+                SpaceMember.user_id == user_id,
+            )
         )
     ).first()
     return (row[0], row[1]) if row else None
 
 
-def spaces_of_user(user_id: uuid.UUID, kind: str | None) -> AnySelect:
+async def count_owned_spaces(session: AsyncSession, user_id: uuid.UUID, kind: str) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(Space)
+            .join(SpaceMember, SpaceMember.space_id == Space.id)
+            .where(
+                SpaceMember.user_id == user_id,
+                SpaceMember.role == "owner",
+                Space.kind == kind,
+                Space.deleted_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+async def count_members_and_invitees(session: AsyncSession, space_id: uuid.UUID) -> int:
+    members = select(func.count()).where(SpaceMember.space_id == space_id).scalar_subquery()
+    invitees = (
+        select(func.count())
+        .where(
+            SpaceInvitation.space_id == space_id,
+            SpaceInvitation.status == "pending",
+            SpaceInvitation.expires_at > utcnow(),
+        )
+        .scalar_subquery()
+    )
+    return await session.scalar(select(members + invitees)) or 0
+
+
+def spaces_of_user(user_id: uuid.UUID, kind: str | None, deleted: bool = False) -> AnySelect:
     statement = (
         select(Space, SpaceMember.role)
         .join(SpaceMember, SpaceMember.space_id == Space.id)
-        .where(SpaceMember.user_id == user_id, Space.deleted_at.is_(None))
+        .where(
+            SpaceMember.user_id == user_id,
+            Space.deleted_at.is_not(None) if deleted else Space.deleted_at.is_(None),
+        )
     )
     return statement.where(Space.kind == kind) if kind else statement
 

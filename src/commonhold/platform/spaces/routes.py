@@ -53,10 +53,13 @@ async def list_spaces(
     subject: CurrentUser,
     session: Session,
     kind: Annotated[SpaceKind | None, Query()] = None,
+    deleted: Annotated[
+        bool, Query(description="List deleted spaces instead, to restore one.")
+    ] = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[SpaceRead]:
-    return await service.list_spaces(session, subject, kind, cursor, limit)
+    return await service.list_spaces(session, subject, kind, cursor, limit, deleted)
 
 
 @spaces.get("/{space_id}", operation_id="spaces_get", summary="One space")
@@ -85,6 +88,17 @@ async def update_space(
 )
 async def delete_space(space_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
     await service.delete_space(session, subject, space_id)
+
+
+@spaces.post(
+    "/{space_id}/restore",
+    operation_id="spaces_restore",
+    summary="Restore a deleted space (owner only)",
+    responses=problem_responses(403),
+)
+async def restore_space(space_id: uuid.UUID, subject: CurrentUser, session: Session) -> SpaceRead:
+    """Everything in the space comes back as it was. Counts against the owner's plan again."""
+    return (await service.restore_space(session, subject, space_id)).read()
 
 
 @spaces.post(

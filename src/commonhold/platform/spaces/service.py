@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform import audit
 from commonhold.platform.authz import ROLE_RANK, AuthSubject, Permission, role_allows
+from commonhold.platform.billing import limits
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.db.session import after_commit, set_invitation_context
 from commonhold.platform.identity import repository as identity_repo
@@ -64,9 +65,13 @@ async def access_space(
     space_id: uuid.UUID,
     permission: Permission = Permission.SPACE_READ,
     kind: str | None = None,
+    deleted: bool = False,
 ) -> Access:
-    """The space if the caller is a member allowed ``permission``; 404 for everyone else."""
-    found = await repo.membership(session, space_id, subject.user_id)
+    """The space if the caller is a member allowed ``permission``; 404 for everyone else.
+
+    ``deleted`` finds a soft-deleted space instead, to restore it.
+    """
+    found = await repo.membership(session, space_id, subject.user_id, deleted)
     if found is None or (kind is not None and found[0].kind != kind):
         raise SpaceNotFound()
     space, member = found
@@ -75,7 +80,15 @@ async def access_space(
     return Access(space, member.role)
 
 
+async def _ensure_room_for_space(session: AsyncSession, subject: AuthSubject, kind: str) -> None:
+    owned = await repo.count_owned_spaces(session, subject.user_id, kind)
+    await limits.ensure_room_for(
+        session, await limits.tier_of_caller(session), f"spaces.{kind}", owned
+    )
+
+
 async def create_space(session: AsyncSession, subject: AuthSubject, body: SpaceCreate) -> Access:
+    await _ensure_room_for_space(session, subject, body.kind)
     space = Space(kind=body.kind, name=body.name, created_by=subject.user_id)
     session.add(space)
     await session.flush()
@@ -98,11 +111,16 @@ def _space_item(row: Row[Any]) -> SpaceRead:
 
 
 async def list_spaces(
-    session: AsyncSession, subject: AuthSubject, kind: str | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    subject: AuthSubject,
+    kind: str | None,
+    cursor: str | None,
+    limit: int,
+    deleted: bool = False,
 ) -> Page[SpaceRead]:
     return await paginate(
         session,
-        repo.spaces_of_user(subject.user_id, kind),
+        repo.spaces_of_user(subject.user_id, kind, deleted),
         (Space.created_at, Space.id),
         cursor,
         limit,
@@ -140,6 +158,22 @@ async def delete_space(session: AsyncSession, subject: AuthSubject, space_id: uu
         target_type="space",
         target_id=space_id,
     )
+
+
+async def restore_space(session: AsyncSession, subject: AuthSubject, space_id: uuid.UUID) -> Access:
+    """Bring back a soft-deleted space, if the owner's plan still has room for it."""
+    access = await access_space(session, subject, space_id, Permission.SPACE_DELETE, deleted=True)
+    await _ensure_room_for_space(session, subject, access.space.kind)
+    access.space.deleted_at = None
+    await audit.record(
+        session,
+        "space.restored",
+        actor_id=subject.user_id,
+        space_id=space_id,
+        target_type="space",
+        target_id=space_id,
+    )
+    return access
 
 
 def _member_read(member: SpaceMember, email: str, display_name: str) -> MemberRead:
@@ -297,6 +331,12 @@ async def invite(
         raise AlreadyMember()
     await repo.revoke_pending_invitations(session, space_id, body.email)
     await session.flush()
+    await limits.ensure_room_for(
+        session,
+        await limits.tier_of_space(session, space_id),
+        f"{access.space.kind}.members",
+        await repo.count_members_and_invitees(session, space_id),
+    )
     token = new_opaque_token()
     invitation = SpaceInvitation(
         space_id=space_id,

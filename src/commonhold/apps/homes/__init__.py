@@ -1,0 +1,1 @@
+"""Homes: home inventory and recurring maintenance. A home is a space of kind ``home``."""
