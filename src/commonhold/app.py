@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
+from commonhold.apps.homes.routes import routers as homes_routers
 from commonhold.platform import background
 from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
@@ -66,7 +67,8 @@ def create_app(
     app.state.mailer = mailer or build_mailer(settings)
     app.state.rate_limiter = RateLimiter(settings.redis_url)
     install_problem_handlers(app)
-    for router in (health_router, auth_router, me_router, spaces_router, invitations_router):
+    platform_routers = [health_router, auth_router, me_router, spaces_router, invitations_router]
+    for router in (*platform_routers, *homes_routers):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(

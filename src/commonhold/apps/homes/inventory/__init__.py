@@ -1,0 +1,1 @@
+"""Inventory: homes, rooms, items and their attachments; search; CSV import and export."""

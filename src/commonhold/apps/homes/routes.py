@@ -1,0 +1,9 @@
+"""Every router of the homes app, for the application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from commonhold.apps.homes.inventory.routes import router as inventory
+
+routers: list[APIRouter] = [inventory]
