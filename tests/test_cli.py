@@ -56,6 +56,18 @@ def _stop(process: subprocess.Popen[bytes], signum: signal.Signals) -> str:
     return output.decode()
 
 
+def _set_plan(data_dir: Path, email: str, tier: str) -> None:
+    done = subprocess.run(  # noqa: S603 - our own command
+        [str(COMMONHOLD), "set-plan", email, tier],
+        env={**os.environ, "COMMONHOLD_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{email} is on the {tier} plan." in done.stdout.decode()
+
+
 def _login(base: str) -> dict[str, str]:
     response = httpx.post(
         f"{base}/api/v1/auth/login", json={"email": OWNER.email, "password": DEMO_PASSWORD}
@@ -75,6 +87,10 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
         headers = _login(base)
         spaces = httpx.get(f"{base}/api/v1/spaces", headers=headers).json()["items"]
         assert "Maple Street house" in [s["name"] for s in spaces]
+        home_id = next(s["id"] for s in spaces if s["name"] == "Maple Street house")
+        inventory = httpx.get(f"{base}/api/v1/homes/{home_id}/inventory", headers=headers).json()
+        assert len(inventory["rooms"]) == 8
+        assert sum(len(room["items"]) for room in inventory["rooms"]) == 40
         created = httpx.post(
             f"{base}/api/v1/spaces", json={"kind": "team", "name": "Kept"}, headers=headers
         )
@@ -85,15 +101,20 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
     assert f"Commonhold is running at {base}" in output
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
 
+    _set_plan(data_dir, OWNER.email, "free")
+
     second = _start(data_dir, port)
     try:
         _wait_ready(base, second)
+        headers = _login(base)
         names = [
-            s["name"]
-            for s in httpx.get(f"{base}/api/v1/spaces", headers=_login(base)).json()["items"]
+            s["name"] for s in httpx.get(f"{base}/api/v1/spaces", headers=headers).json()["items"]
         ]
         assert names.count("Maple Street house") == 1, "demo data must be created once"
         assert "Kept" in names
+        # Back on the free plan, the demo owner's one home is all they may have.
+        refused = httpx.post(f"{base}/api/v1/homes", json={"name": "Cabin"}, headers=headers)
+        assert refused.json()["code"] == "plan_limit_reached"
     finally:
         _stop(second, signal.SIGTERM)
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"

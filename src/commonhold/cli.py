@@ -15,8 +15,11 @@ from alembic import command
 from alembic.config import Config
 
 from commonhold.demo import DEMO_PASSWORD, HOUSEMATE, OWNER, seed_demo
+from commonhold.platform.billing import limits
+from commonhold.platform.billing.models import TIERS
 from commonhold.platform.db.server import DatabaseUrls, resolve_database_urls
 from commonhold.platform.db.session import Database, set_user_context
+from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.identity.service import create_user as create_user_account
 from commonhold.platform.observability import configure_logging
 from commonhold.settings import Settings, get_settings
@@ -50,10 +53,12 @@ def migrate() -> None:
 
 async def _seed(urls: DatabaseUrls) -> bool:
     database = Database.connect(urls.app, pool_size=1)
+    owner_database = Database.connect(urls.owner, pool_size=1)
     try:
-        return await seed_demo(database)
+        return await seed_demo(database, owner_database)
     finally:
         await database.dispose()
+        await owner_database.dispose()
 
 
 @cli.command("seed-demo")
@@ -90,6 +95,32 @@ def create_user(
         typer.echo(f"Could not create the account: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"Created {email.lower()}.")
+
+
+@cli.command("set-plan")
+def set_plan(email: str, tier: str = typer.Argument(..., help="free, basic or premium")) -> None:
+    """Put an account on a plan tier (for self-hosters who bill elsewhere, or not at all)."""
+    if tier not in TIERS:
+        typer.echo(f"The tier must be one of {', '.join(TIERS)}.", err=True)
+        raise typer.Exit(1)
+    urls = resolve_database_urls(_settings())
+
+    async def update() -> bool:
+        database = Database.connect(urls.owner, pool_size=1)
+        try:
+            async with database.sessionmaker() as session, session.begin():
+                user = await identity_repo.user_by_email(session, email.lower())
+                if user is None:
+                    return False
+                await limits.set_tier(session, user.id, tier)
+                return True
+        finally:
+            await database.dispose()
+
+    if not asyncio.run(update()):
+        typer.echo(f"No account with the email {email.lower()}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{email.lower()} is on the {tier} plan.")
 
 
 def _uvicorn_config(settings: Settings) -> uvicorn.Config:

@@ -1,4 +1,7 @@
-"""Demo data: two people sharing a home, so a fresh install has something to look at."""
+"""Demo data: two people sharing a furnished home, so a fresh install has something to look at.
+
+The owner is on the basic plan, so the household can invite more people.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commonhold.apps.homes.demo import seed_household
 from commonhold.platform.authz import AuthSubject
+from commonhold.platform.billing import limits
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.identity.models import User
@@ -28,8 +33,11 @@ OWNER = DemoAccount("demo@example.com", "Dana Demo")
 HOUSEMATE = DemoAccount("housemate@example.com", "Harper Housemate")
 
 
-async def seed_demo(database: Database) -> bool:
-    """Create the demo accounts and their home; False if they already exist."""
+async def seed_demo(database: Database, owner_database: Database) -> bool:
+    """Create the demo accounts and their home; False if they already exist.
+
+    ``owner_database`` connects as the owner role, which alone may set a plan.
+    """
     async with database.sessionmaker() as session, session.begin():
         await set_user_context(session, None)
         if await identity_repo.user_by_email(session, OWNER.email) is not None:
@@ -37,13 +45,13 @@ async def seed_demo(database: Database) -> bool:
         owner = await _verified_user(session, OWNER)
         housemate = await _verified_user(session, HOUSEMATE)
         await set_user_context(session, owner.id)
-        home = await create_space(
-            session, AuthSubject(owner.id), SpaceCreate(kind="home", name="Maple Street house")
-        )
-        session.add(SpaceMember(space_id=home.space.id, user_id=housemate.id, role="editor"))
+        home = await seed_household(session, AuthSubject(owner.id))
+        session.add(SpaceMember(space_id=home.id, user_id=housemate.id, role="editor"))
         await create_space(
             session, AuthSubject(owner.id), SpaceCreate(kind="workspace", name="Demo workspace")
         )
+    async with owner_database.sessionmaker() as session, session.begin():
+        await limits.set_tier(session, owner.id, "basic")
     return True
 
 
