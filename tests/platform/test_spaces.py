@@ -683,6 +683,24 @@ async def test_transfer_ownership_then_delete(client: AsyncClient, inbox: Inbox)
         "invitation_not_found",
     )
 
+    # The owner finds it among the deleted spaces and brings it back for everyone;
+    # the admin may not.
+    trash = await client.get(f"{API}/spaces", params={"deleted": True}, headers=editor.headers)
+    assert [s["id"] for s in trash.json()["items"]] == [sid]
+    _problem(
+        await client.post(f"{API}/spaces/{sid}/restore", headers=owner.headers),
+        403,
+        "role_not_allowed",
+    )
+    restored = await client.post(f"{API}/spaces/{sid}/restore", headers=editor.headers)
+    assert restored.status_code == 200, restored.text
+    assert await _my_spaces(client, viewer) == {sid: "viewer"}
+    _problem(
+        await client.post(f"{API}/spaces/{sid}/restore", headers=editor.headers),
+        404,
+        "space_not_found",
+    )
+
 
 # Pagination
 

@@ -57,7 +57,7 @@ ROOMS: list[tuple[str, str, int, list[tuple[str, str, str, str, str, dict[str, A
             ("Television", "electronics", "LG", "OLED55C3", "1499.99", {"screen_inches": 55}),
             ("Smoke detector", "safety", "Kidde", "i12060", "24.97", {"battery": "9V"}),
             ("Ceiling fan", "fixture", "Hunter", "Dempsey 52", "189.00", {"blades": 4}),
-            ("Bookshelf", "furniture", "IKEA", "BILLY", "79.00", {}),
+            ("Bookshelf", "furniture", "IKEA", "BILLY", "79.00", {"shelves": 6}),
         ],
     ),
     (
@@ -91,7 +91,7 @@ ROOMS: list[tuple[str, str, int, list[tuple[str, str, str, str, str, dict[str, A
         "bedroom",
         1,
         [
-            ("Bunk bed", "furniture", "Max & Lily", "Twin over twin", "549.00", {}),
+            ("Bunk bed", "furniture", "Max & Lily", "Twin over twin", "549.00", {"size": "twin"}),
             ("Desk lamp", "fixture", "BenQ", "e-Reading", "199.00", {"bulb": "LED"}),
             ("Smoke detector", "safety", "Kidde", "i12060", "24.97", {"battery": "9V"}),
             ("Humidifier", "appliance", "Levoit", "Classic 300S", "79.99", {"tank_litres": 6}),
