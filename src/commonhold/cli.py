@@ -7,6 +7,7 @@ import getpass
 import signal
 import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -14,6 +15,7 @@ import uvicorn
 from alembic import command
 from alembic.config import Config
 
+from commonhold.apps.homes.maintenance.generation import HORIZON_DAYS, generate_instances
 from commonhold.demo import DEMO_PASSWORD, HOUSEMATE, OWNER, seed_demo
 from commonhold.platform.billing import limits
 from commonhold.platform.billing.models import TIERS
@@ -121,6 +123,29 @@ def set_plan(email: str, tier: str = typer.Argument(..., help="free, basic or pr
         typer.echo(f"No account with the email {email.lower()}.", err=True)
         raise typer.Exit(1)
     typer.echo(f"{email.lower()} is on the {tier} plan.")
+
+
+homes_cli = typer.Typer(help="Homes: inventory and maintenance.")
+cli.add_typer(homes_cli, name="homes")
+
+
+@homes_cli.command("generate")
+def generate_occurrences(
+    days: int = typer.Option(HORIZON_DAYS, min=1, max=366, help="How far ahead, in days"),
+) -> None:
+    """Store every active task's occurrences for the coming days (safe to run again)."""
+    urls = resolve_database_urls(_settings())
+
+    async def generate() -> int:
+        # The owner role sees every home, as a system job must.
+        database = Database.connect(urls.owner, pool_size=1)
+        try:
+            async with database.sessionmaker() as session, session.begin():
+                return await generate_instances(session, datetime.now(UTC).date(), days)
+        finally:
+            await database.dispose()
+
+    typer.echo(f"Created {asyncio.run(generate())} occurrences.")
 
 
 def _uvicorn_config(settings: Settings) -> uvicorn.Config:

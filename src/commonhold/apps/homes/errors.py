@@ -63,3 +63,13 @@ class NotDeleted(Conflict):
 class InstanceAlreadyClosed(Conflict):
     code = "task_instance_closed"
     title = "This occurrence is already completed or skipped"
+
+
+class CompletionInFuture(InvalidRequest):
+    code = "completed_on_in_future"
+    title = "An occurrence cannot be completed on a future date"
+
+
+class CalendarNotFound(NotFound):
+    code = "calendar_not_found"
+    title = "Calendar feed not found"

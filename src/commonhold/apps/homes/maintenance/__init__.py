@@ -1,0 +1,1 @@
+"""Maintenance: recurring tasks, their dated occurrences, the agenda and calendar feeds."""
