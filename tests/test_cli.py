@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -56,16 +57,21 @@ def _stop(process: subprocess.Popen[bytes], signum: signal.Signals) -> str:
     return output.decode()
 
 
-def _set_plan(data_dir: Path, email: str, tier: str) -> None:
+def _command(data_dir: Path, *args: str) -> str:
+    """Run a ``commonhold`` command on the stopped system's data; its last line of output."""
     done = subprocess.run(  # noqa: S603 - our own command
-        [str(COMMONHOLD), "set-plan", email, tier],
+        [str(COMMONHOLD), *args],
         env={**os.environ, "COMMONHOLD_DATA_DIR": str(data_dir)},
         capture_output=True,
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{email} is on the {tier} plan." in done.stdout.decode()
+    return done.stdout.decode().strip().splitlines()[-1]
+
+
+def _set_plan(data_dir: Path, email: str, tier: str) -> None:
+    assert _command(data_dir, "set-plan", email, tier) == f"{email} is on the {tier} plan."
 
 
 def _login(base: str) -> dict[str, str]:
@@ -91,6 +97,17 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
         inventory = httpx.get(f"{base}/api/v1/homes/{home_id}/inventory", headers=headers).json()
         assert len(inventory["rooms"]) == 8
         assert sum(len(room["items"]) for room in inventory["rooms"]) == 40
+        tasks = httpx.get(
+            f"{base}/api/v1/homes/{home_id}/tasks", params={"limit": 100}, headers=headers
+        ).json()["items"]
+        assert len(tasks) == 10
+        assert all(task["recurrence"] != "none" for task in tasks)
+        history = httpx.get(f"{base}/api/v1/tasks/{tasks[0]['id']}/instances", headers=headers)
+        assert {"completed", "pending"} <= {i["status"] for i in history.json()["items"]}
+        overdue = httpx.get(
+            f"{base}/api/v1/homes/{home_id}/tasks", params={"overdue": True}, headers=headers
+        )
+        assert len(overdue.json()["items"]) == 1, "the demo has one missed chore"
         created = httpx.post(
             f"{base}/api/v1/spaces", json={"kind": "team", "name": "Kept"}, headers=headers
         )
@@ -102,6 +119,7 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
 
     _set_plan(data_dir, OWNER.email, "free")
+    assert re.fullmatch(r"Created \d+ occurrences\.", _command(data_dir, "homes", "generate"))
 
     second = _start(data_dir, port)
     try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.apps.homes.demo import seed_household
+from commonhold.apps.homes.demo import seed_chores, seed_household
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.billing import limits
 from commonhold.platform.db.session import Database, set_user_context
@@ -47,6 +47,8 @@ async def seed_demo(database: Database, owner_database: Database) -> bool:
         await set_user_context(session, owner.id)
         home = await seed_household(session, AuthSubject(owner.id))
         session.add(SpaceMember(space_id=home.id, user_id=housemate.id, role="editor"))
+        await session.flush()
+        await seed_chores(session, home.id, AuthSubject(owner.id), AuthSubject(housemate.id))
         await create_space(
             session, AuthSubject(owner.id), SpaceCreate(kind="workspace", name="Demo workspace")
         )

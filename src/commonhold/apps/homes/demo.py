@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.homes.inventory import service as inventory
 from commonhold.apps.homes.inventory.schemas import HomeCreate, HomeRead, ItemCreate, RoomCreate
+from commonhold.apps.homes.maintenance import repository as maintenance_repo
+from commonhold.apps.homes.maintenance import service as maintenance
+from commonhold.apps.homes.maintenance.generation import is_single_open, rule_of
+from commonhold.apps.homes.maintenance.schemas import (
+    InstanceComplete,
+    InstanceSkip,
+    TaskCreate,
+    TaskRead,
+)
+from commonhold.apps.homes.models import Item, Task, TaskInstance
 from commonhold.platform.authz import AuthSubject
+from commonhold.platform.recurrence import Frequency, Mode
 
 HOME = HomeCreate(
     name="Maple Street house",
@@ -176,6 +190,39 @@ ROOMS: list[tuple[str, str, int, list[tuple[str, str, str, str, str, dict[str, A
 ]
 
 
+# title, item, frequency, interval, day, mode, weeks of history, assigned to the housemate
+CHORES: list[tuple[str, str, Frequency, int, int | None, Mode, int, bool]] = [
+    ("Change the furnace filter", "Furnace", Frequency.MONTHLY, 3, 1, Mode.FIXED, 40, False),
+    ("Test the smoke detectors", "Smoke detector", Frequency.MONTHLY, 1, 15, Mode.FIXED, 30, True),
+    ("Clean the dishwasher filter", "Dishwasher", Frequency.MONTHLY, 1, None, Mode.FIXED, 26, True),
+    ("Clean the gutters", "Gutters", Frequency.MONTHLY, 6, 1, Mode.FIXED, 52, False),
+    ("Flush the water heater", "Water heater", Frequency.YEARLY, 1, None, Mode.FIXED, 20, False),
+    (
+        "Clean the range hood filter",
+        "Range hood",
+        Frequency.MONTHLY,
+        3,
+        None,
+        Mode.ROLLING,
+        30,
+        True,
+    ),
+    ("Mow the lawn", "Lawn mower", Frequency.WEEKLY, 1, 5, Mode.FIXED, 8, True),
+    ("Clean the dryer vent", "Dryer", Frequency.CUSTOM_DAYS, 90, None, Mode.ROLLING, 40, False),
+    (
+        "Add salt to the water softener",
+        "Water softener",
+        Frequency.CUSTOM_DAYS,
+        45,
+        None,
+        Mode.ROLLING,
+        20,
+        True,
+    ),
+    ("Test the sump pump", "Sump pump", Frequency.MONTHLY, 3, 1, Mode.FIXED, 30, False),
+]
+
+
 async def seed_household(session: AsyncSession, owner: AuthSubject) -> HomeRead:
     """The demo owner's home with its rooms and items (the owner's plan must allow 40)."""
     home = await inventory.create_home(session, owner, HOME)
@@ -198,3 +245,75 @@ async def seed_household(session: AsyncSession, owner: AuthSubject) -> HomeRead:
                 ),
             )
     return home
+
+
+async def seed_chores(
+    session: AsyncSession, home_id: uuid.UUID, owner: AuthSubject, housemate: AuthSubject
+) -> None:
+    """Ten recurring chores, each with months of history: mostly done, by either member,
+    sometimes late, a few skipped, and one missed."""
+    today = datetime.now(UTC).date()
+    items = {item.name: item.id for item in await _items(session, home_id)}
+    for n, (title, item, frequency, interval, day, mode, weeks, shared) in enumerate(CHORES):
+        task = await maintenance.create_task(
+            session,
+            owner,
+            home_id,
+            TaskCreate(
+                title=title,
+                item_id=items[item],
+                assigned_to=housemate.user_id if shared else None,
+                due_date=today - timedelta(weeks=weeks),
+                recurrence=frequency,
+                recurrence_interval=interval,
+                recurrence_day=day,
+                recurrence_mode=mode,
+            ),
+        )
+        await _backfill(session, task, today)
+        await _work_through(session, task.id, today, (owner, housemate), missed=n == 1)
+
+
+async def _items(session: AsyncSession, home_id: uuid.UUID) -> list[Item]:
+    return list(await session.scalars(select(Item).where(Item.space_id == home_id)))
+
+
+async def _backfill(session: AsyncSession, task: TaskRead, today: date) -> None:
+    """The past occurrences a running generator would have stored back then."""
+    stored = await session.get(Task, task.id)
+    assert stored is not None
+    rule = rule_of(stored)
+    if not is_single_open(rule):
+        past = maintenance_repo.NewInstances()
+        past.add(task.home_id, task.id, rule.between(task.due_date, today - timedelta(days=1)))
+        await maintenance_repo.insert_instances(session, past)
+
+
+async def _work_through(
+    session: AsyncSession,
+    task_id: uuid.UUID,
+    today: date,
+    members: tuple[AuthSubject, AuthSubject],
+    missed: bool,
+) -> None:
+    """Close the task's past occurrences in order, as the household would have."""
+    for turn in range(200):
+        due = await session.scalar(
+            select(TaskInstance)
+            .where(
+                TaskInstance.task_id == task_id,
+                TaskInstance.status == "pending",
+                TaskInstance.due_date < today,
+            )
+            .order_by(TaskInstance.due_date)
+        )
+        if due is None or (missed and due.due_date >= today - timedelta(days=60)):
+            return
+        member = members[turn % 2]
+        if turn % 5 == 3:
+            await maintenance.skip_instance(session, member, due.id, InstanceSkip(notes="Away"))
+        else:
+            done_on = min(due.due_date + timedelta(days=turn % 3), today)
+            await maintenance.complete_instance(
+                session, member, due.id, InstanceComplete(completed_on=done_on)
+            )
