@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -124,6 +124,22 @@ async def as_owner(connection: AsyncConnection) -> AsyncIterator[None]:
         yield
     finally:
         await connection.execute(text(f'SET LOCAL ROLE "{APP_ROLE}"'))
+
+
+@contextmanager
+def recorded_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement run on ``engine`` meanwhile, the test's savepoints aside."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "SAVEPOINT" not in statement:
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -45,7 +45,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page
 
 
 def _encode(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    plain = [v.isoformat() if isinstance(v, date) else str(v) for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
@@ -65,8 +65,8 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
 
 
 def _parse(value: Any, python_type: type) -> Any:
-    if python_type is datetime:
-        return datetime.fromisoformat(value)
+    if python_type in (datetime, date):
+        return python_type.fromisoformat(value)
     if python_type is uuid.UUID:
         return uuid.UUID(value)
     return python_type(value)

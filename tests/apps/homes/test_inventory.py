@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.apps.homes.factories import (
@@ -20,7 +17,7 @@ from tests.apps.homes.factories import (
     create_room,
     set_tier,
 )
-from tests.conftest import Inbox
+from tests.conftest import Inbox, recorded_statements
 from tests.factories import TestUser, signup
 
 
@@ -483,22 +480,6 @@ async def test_item_pages_follow_the_cursor_without_repeats(client: AsyncClient)
 # The inventory screen
 
 
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every SQL statement run on ``engine`` meanwhile (savepoints of the test aside)."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "SAVEPOINT" not in statement:
-            statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def test_the_inventory_costs_three_queries_whatever_its_size(
     client: AsyncClient, owner_engine: AsyncEngine, connection: AsyncConnection
 ) -> None:
@@ -521,7 +502,7 @@ async def test_the_inventory_costs_three_queries_whatever_its_size(
                     headers=alice.headers,
                 )
                 assert attached.status_code == 201, attached.text
-        with _statements(owner_engine) as statements:
+        with recorded_statements(owner_engine) as statements:
             response = await client.get(
                 f"{API}/homes/{home['id']}/inventory", headers=alice.headers
             )

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from commonhold.apps.homes.maintenance.generation import generate_instances
 from tests.apps.homes.factories import API, add_member, create_home, set_tier
-from tests.conftest import Inbox, as_owner
+from tests.conftest import Inbox, as_owner, recorded_statements
 from tests.factories import TestUser, signup
 
 
@@ -487,15 +487,7 @@ async def test_the_agenda_answers_in_one_query_whatever_the_number_of_homes(
         home = await create_home(client, alice, name)
         for n in range(3):
             await _task(client, alice, home["id"], f"{name} {n}", recurrence="daily")
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(owner_engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(owner_engine) as statements:
         agenda = await client.get(f"{API}/agenda", params={"days": 7}, headers=alice.headers)
-    finally:
-        event.remove(owner_engine.sync_engine, "before_cursor_execute", record)
     assert len(agenda.json()) == 9 * 7
     assert len([s for s in statements if "homes.task" in s]) == 1, statements

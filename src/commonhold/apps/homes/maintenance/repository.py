@@ -202,15 +202,8 @@ async def delete_open_instances(
     await session.execute(statement.execution_options(synchronize_session=False))
 
 
-async def instances_of_task(
-    session: AsyncSession, task_id: uuid.UUID, due_before: date | None, limit: int
-) -> list[TaskInstance]:
-    """Newest due date first; a task has one occurrence per date, so the date is the key."""
-    statement = select(TaskInstance).where(TaskInstance.task_id == task_id)
-    if due_before is not None:
-        statement = statement.where(TaskInstance.due_date < due_before)
-    rows = await session.scalars(statement.order_by(TaskInstance.due_date.desc()).limit(limit))
-    return list(rows)
+def instances_of_task(task_id: uuid.UUID) -> Select[TaskInstance]:
+    return select(TaskInstance).where(TaskInstance.task_id == task_id)
 
 
 def _occurrence_rows(

@@ -53,7 +53,7 @@ from commonhold.platform.billing import limits
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.identity import repository as identity_repo
-from commonhold.platform.pagination import InvalidCursor, Page, paginate
+from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.recurrence import Frequency, Mode, Recurrence, RecurrenceError
 
 WRITE = Permission.CONTENT_WRITE
@@ -419,20 +419,16 @@ async def list_instances(
 ) -> Page[InstanceRead]:
     """The task's occurrences, latest due date first: what was done, skipped or missed."""
     task = await _task(session, subject, task_id)
-    rows = await repo.instances_of_task(session, task.id, _due_before(cursor), limit + 1)
-    page = rows[:limit]
-    return Page(
-        items=[InstanceRead.model_validate(row) for row in page],
-        next_cursor=page[-1].due_date.isoformat() if len(rows) > limit else None,
+    # A task has one occurrence per date, so the due date alone orders them.
+    return await paginate(
+        session,
+        repo.instances_of_task(task.id),
+        (TaskInstance.due_date,),
+        cursor,
+        limit,
+        lambda row: InstanceRead.model_validate(row[0]),
+        newest_first=True,
     )
-
-
-def _due_before(cursor: str | None) -> date | None:
-    """A history cursor is the due date of the last occurrence shown."""
-    try:
-        return None if cursor is None else date.fromisoformat(cursor)
-    except ValueError as exc:
-        raise InvalidCursor() from exc
 
 
 # Dates across tasks
