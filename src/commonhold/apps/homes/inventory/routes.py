@@ -26,6 +26,7 @@ from commonhold.apps.homes.inventory.schemas import (
     RoomRead,
     RoomUpdate,
 )
+from commonhold.apps.homes.params import AttachmentId, HomeId, ItemId, RoomId
 from commonhold.platform.deps import CurrentUser, Session
 from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.pagination import Cursor, Limit, Page
@@ -74,13 +75,13 @@ async def list_homes(
 
 
 @router.get("/homes/{home_id}", operation_id="homes_get", summary="One home")
-async def get_home(home_id: uuid.UUID, subject: CurrentUser, session: Session) -> HomeRead:
+async def get_home(home_id: HomeId, subject: CurrentUser, session: Session) -> HomeRead:
     return await service.get_home(session, subject, home_id)
 
 
 @router.patch("/homes/{home_id}", operation_id="homes_update", summary="Change a home (admin)")
 async def update_home(
-    home_id: uuid.UUID, body: HomeUpdate, subject: CurrentUser, session: Session
+    home_id: HomeId, body: HomeUpdate, subject: CurrentUser, session: Session
 ) -> HomeRead:
     return await service.update_home(session, subject, home_id, body)
 
@@ -91,14 +92,14 @@ async def update_home(
     operation_id="homes_delete",
     summary="Delete a home (owner; restorable)",
 )
-async def delete_home(home_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
+async def delete_home(home_id: HomeId, subject: CurrentUser, session: Session) -> None:
     await service.delete_home(session, subject, home_id)
 
 
 @router.post(
     "/homes/{home_id}/restore", operation_id="homes_restore", summary="Restore a deleted home"
 )
-async def restore_home(home_id: uuid.UUID, subject: CurrentUser, session: Session) -> HomeRead:
+async def restore_home(home_id: HomeId, subject: CurrentUser, session: Session) -> HomeRead:
     return await service.restore_home(session, subject, home_id)
 
 
@@ -107,7 +108,7 @@ async def restore_home(home_id: uuid.UUID, subject: CurrentUser, session: Sessio
     operation_id="homes_inventory",
     summary="Everything in a home: rooms and their items",
 )
-async def get_inventory(home_id: uuid.UUID, subject: CurrentUser, session: Session) -> Inventory:
+async def get_inventory(home_id: HomeId, subject: CurrentUser, session: Session) -> Inventory:
     """Rooms in their order, each with its items and how many attachments each item has."""
     return await service.inventory(session, subject, home_id)
 
@@ -122,7 +123,7 @@ async def get_inventory(home_id: uuid.UUID, subject: CurrentUser, session: Sessi
     summary="Add a room",
 )
 async def create_room(
-    home_id: uuid.UUID, body: RoomCreate, subject: CurrentUser, session: Session
+    home_id: HomeId, body: RoomCreate, subject: CurrentUser, session: Session
 ) -> RoomRead:
     """Without `sort_order` the room goes last."""
     return await service.create_room(session, subject, home_id, body)
@@ -130,7 +131,7 @@ async def create_room(
 
 @router.get("/homes/{home_id}/rooms", operation_id="rooms_list", summary="Rooms of a home")
 async def list_rooms(
-    home_id: uuid.UUID,
+    home_id: HomeId,
     subject: CurrentUser,
     session: Session,
     deleted: Deleted = False,
@@ -144,19 +145,19 @@ async def list_rooms(
     "/homes/{home_id}/rooms/order", operation_id="rooms_reorder", summary="Reorder the rooms"
 )
 async def reorder_rooms(
-    home_id: uuid.UUID, body: RoomOrder, subject: CurrentUser, session: Session
+    home_id: HomeId, body: RoomOrder, subject: CurrentUser, session: Session
 ) -> list[RoomRead]:
     return await service.reorder_rooms(session, subject, home_id, body)
 
 
 @router.get("/rooms/{room_id}", operation_id="rooms_get", summary="One room")
-async def get_room(room_id: uuid.UUID, subject: CurrentUser, session: Session) -> RoomRead:
+async def get_room(room_id: RoomId, subject: CurrentUser, session: Session) -> RoomRead:
     return await service.get_room(session, subject, room_id)
 
 
 @router.patch("/rooms/{room_id}", operation_id="rooms_update", summary="Change a room")
 async def update_room(
-    room_id: uuid.UUID, body: RoomUpdate, subject: CurrentUser, session: Session
+    room_id: RoomId, body: RoomUpdate, subject: CurrentUser, session: Session
 ) -> RoomRead:
     return await service.update_room(session, subject, room_id, body)
 
@@ -167,7 +168,7 @@ async def update_room(
     operation_id="rooms_delete",
     summary="Delete a room and hide its items (restorable)",
 )
-async def delete_room(room_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
+async def delete_room(room_id: RoomId, subject: CurrentUser, session: Session) -> None:
     await service.delete_room(session, subject, room_id)
 
 
@@ -177,7 +178,7 @@ async def delete_room(room_id: uuid.UUID, subject: CurrentUser, session: Session
     summary="Restore a deleted room with its items",
     responses=problem_responses(409),
 )
-async def restore_room(room_id: uuid.UUID, subject: CurrentUser, session: Session) -> RoomRead:
+async def restore_room(room_id: RoomId, subject: CurrentUser, session: Session) -> RoomRead:
     return await service.restore_room(session, subject, room_id)
 
 
@@ -191,7 +192,7 @@ async def restore_room(room_id: uuid.UUID, subject: CurrentUser, session: Sessio
     summary="Add an item to a room",
 )
 async def create_item(
-    room_id: uuid.UUID, body: ItemCreate, subject: CurrentUser, session: Session
+    room_id: RoomId, body: ItemCreate, subject: CurrentUser, session: Session
 ) -> ItemRead:
     """The free plan allows 50 items per home."""
     return await service.create_item(session, subject, room_id, body)
@@ -199,7 +200,7 @@ async def create_item(
 
 @router.get("/rooms/{room_id}/items", operation_id="rooms_items", summary="Items in a room")
 async def list_room_items(
-    room_id: uuid.UUID,
+    room_id: RoomId,
     subject: CurrentUser,
     session: Session,
     cursor: Cursor = None,
@@ -214,7 +215,7 @@ async def list_room_items(
     summary="Find items in a home",
 )
 async def list_items(
-    home_id: uuid.UUID,
+    home_id: HomeId,
     subject: CurrentUser,
     session: Session,
     q: Annotated[
@@ -268,13 +269,13 @@ def _metadata_filter(pairs: list[str]) -> dict[str, Any]:
 
 
 @router.get("/items/{item_id}", operation_id="items_get", summary="One item")
-async def get_item(item_id: uuid.UUID, subject: CurrentUser, session: Session) -> ItemRead:
+async def get_item(item_id: ItemId, subject: CurrentUser, session: Session) -> ItemRead:
     return await service.get_item(session, subject, item_id)
 
 
 @router.patch("/items/{item_id}", operation_id="items_update", summary="Change or move an item")
 async def update_item(
-    item_id: uuid.UUID, body: ItemUpdate, subject: CurrentUser, session: Session
+    item_id: ItemId, body: ItemUpdate, subject: CurrentUser, session: Session
 ) -> ItemRead:
     return await service.update_item(session, subject, item_id, body)
 
@@ -285,7 +286,7 @@ async def update_item(
     operation_id="items_delete",
     summary="Delete an item (restorable)",
 )
-async def delete_item(item_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
+async def delete_item(item_id: ItemId, subject: CurrentUser, session: Session) -> None:
     await service.delete_item(session, subject, item_id)
 
 
@@ -295,7 +296,7 @@ async def delete_item(item_id: uuid.UUID, subject: CurrentUser, session: Session
     summary="Restore a deleted item",
     responses=problem_responses(409),
 )
-async def restore_item(item_id: uuid.UUID, subject: CurrentUser, session: Session) -> ItemRead:
+async def restore_item(item_id: ItemId, subject: CurrentUser, session: Session) -> ItemRead:
     return await service.restore_item(session, subject, item_id)
 
 
@@ -306,7 +307,7 @@ async def restore_item(item_id: uuid.UUID, subject: CurrentUser, session: Sessio
     summary="Attach a photo, receipt or manual",
 )
 async def add_attachment(
-    item_id: uuid.UUID, body: AttachmentCreate, subject: CurrentUser, session: Session
+    item_id: ItemId, body: AttachmentCreate, subject: CurrentUser, session: Session
 ) -> AttachmentRead:
     """Links a stored file to the item. Paid plans only."""
     return await service.add_attachment(session, subject, item_id, body)
@@ -316,7 +317,7 @@ async def add_attachment(
     "/items/{item_id}/attachments", operation_id="attachments_list", summary="Files of an item"
 )
 async def list_attachments(
-    item_id: uuid.UUID, subject: CurrentUser, session: Session
+    item_id: ItemId, subject: CurrentUser, session: Session
 ) -> list[AttachmentRead]:
     return await service.list_attachments(session, subject, item_id)
 
@@ -328,7 +329,7 @@ async def list_attachments(
     summary="Remove an attachment",
 )
 async def remove_attachment(
-    item_id: uuid.UUID, attachment_id: uuid.UUID, subject: CurrentUser, session: Session
+    item_id: ItemId, attachment_id: AttachmentId, subject: CurrentUser, session: Session
 ) -> None:
     await service.remove_attachment(session, subject, item_id, attachment_id)
 
@@ -343,7 +344,7 @@ async def remove_attachment(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per item."}},
 )
-async def export_items(home_id: uuid.UUID, subject: CurrentUser, session: Session) -> Response:
+async def export_items(home_id: HomeId, subject: CurrentUser, session: Session) -> Response:
     content = await csv_io.export_items(session, subject, home_id)
     return Response(
         content,
@@ -371,7 +372,7 @@ async def export_items(home_id: uuid.UUID, subject: CurrentUser, session: Sessio
     },
 )
 async def import_items(
-    home_id: uuid.UUID, request: Request, subject: CurrentUser, session: Session
+    home_id: HomeId, request: Request, subject: CurrentUser, session: Session
 ) -> ImportReport:
     """Columns: `room` and `name` are required; the others are those of the export.
     Rooms are matched by name and created when missing. If any row is wrong nothing is

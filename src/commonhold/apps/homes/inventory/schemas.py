@@ -59,7 +59,7 @@ class HomeUpdate(HomeFields):
 
 class HomeRead(ResponseBody):
     id: uuid.UUID
-    name: str
+    name: str = Field(examples=["Maple Street house"])
     role: Role = Field(description="The caller's role in this home.")
     address: str | None
     home_type: str | None
@@ -98,7 +98,7 @@ class RoomOrder(RequestBody):
 class RoomRead(ResponseBody):
     id: uuid.UUID
     home_id: uuid.UUID = Field(validation_alias="space_id")
-    name: str
+    name: str = Field(examples=["Kitchen"])
     room_type: str | None
     floor: int | None
     notes: str | None
@@ -137,7 +137,7 @@ class ItemRead(ResponseBody):
     id: uuid.UUID
     home_id: uuid.UUID = Field(validation_alias="space_id")
     room_id: uuid.UUID
-    name: str
+    name: str = Field(examples=["Dishwasher"])
     description: str | None
     category: str | None
     manufacturer: str | None
@@ -157,7 +157,7 @@ class ItemSummary(ResponseBody):
     """An item as the inventory screen lists it."""
 
     id: uuid.UUID
-    name: str
+    name: str = Field(examples=["Dishwasher"])
     category: str | None
     manufacturer: str | None
     condition: str | None
@@ -167,7 +167,7 @@ class ItemSummary(ResponseBody):
 
 class InventoryRoom(ResponseBody):
     id: uuid.UUID
-    name: str
+    name: str = Field(examples=["Kitchen"])
     room_type: str | None
     floor: int | None
     sort_order: int
@@ -176,7 +176,7 @@ class InventoryRoom(ResponseBody):
 
 class Inventory(ResponseBody):
     home_id: uuid.UUID
-    name: str
+    name: str = Field(examples=["Maple Street house"])
     role: Role
     rooms: list[InventoryRoom]
 
@@ -199,7 +199,7 @@ class AttachmentRead(ResponseBody):
     item_id: uuid.UUID
     file_url: str
     file_type: str
-    file_name: str
+    file_name: str = Field(examples=["manual.pdf"])
     file_size: int | None
     created_at: datetime
 

@@ -23,6 +23,7 @@ from commonhold.apps.homes.maintenance.schemas import (
     TaskRead,
     TaskUpdate,
 )
+from commonhold.apps.homes.params import HomeId, InstanceId, RoomId, TaskId
 from commonhold.platform.deps import CurrentUser, Session, SettingsDep
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
@@ -48,7 +49,7 @@ Deleted = Annotated[bool, Query(description="List deleted ones instead, to resto
     summary="Create a task, one-time or recurring",
 )
 async def create_task(
-    home_id: uuid.UUID, body: TaskCreate, subject: CurrentUser, session: Session
+    home_id: HomeId, body: TaskCreate, subject: CurrentUser, session: Session
 ) -> TaskRead:
     """Its occurrences for the next 30 days are created with it. The free plan allows 25
     tasks per home."""
@@ -57,7 +58,7 @@ async def create_task(
 
 @router.get("/homes/{home_id}/tasks", operation_id="tasks_list", summary="Tasks of a home")
 async def list_tasks(
-    home_id: uuid.UUID,
+    home_id: HomeId,
     subject: CurrentUser,
     session: Session,
     room_id: uuid.UUID | None = None,
@@ -83,7 +84,7 @@ async def list_tasks(
 
 @router.get("/rooms/{room_id}/tasks", operation_id="room_tasks_list", summary="Tasks of a room")
 async def list_room_tasks(
-    room_id: uuid.UUID,
+    room_id: RoomId,
     subject: CurrentUser,
     session: Session,
     overdue: Overdue = False,
@@ -97,13 +98,13 @@ async def list_room_tasks(
 
 
 @router.get("/tasks/{task_id}", operation_id="tasks_get", summary="One task")
-async def get_task(task_id: uuid.UUID, subject: CurrentUser, session: Session) -> TaskRead:
+async def get_task(task_id: TaskId, subject: CurrentUser, session: Session) -> TaskRead:
     return await service.get_task(session, subject, task_id)
 
 
 @router.patch("/tasks/{task_id}", operation_id="tasks_update", summary="Change a task")
 async def update_task(
-    task_id: uuid.UUID, body: TaskUpdate, subject: CurrentUser, session: Session
+    task_id: TaskId, body: TaskUpdate, subject: CurrentUser, session: Session
 ) -> TaskRead:
     """Changing the due date or the recurrence replaces the open occurrences from today on;
     completed and skipped ones stay in the history."""
@@ -116,7 +117,7 @@ async def update_task(
     operation_id="tasks_delete",
     summary="Delete a task (restorable)",
 )
-async def delete_task(task_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
+async def delete_task(task_id: TaskId, subject: CurrentUser, session: Session) -> None:
     await service.delete_task(session, subject, task_id)
 
 
@@ -126,19 +127,19 @@ async def delete_task(task_id: uuid.UUID, subject: CurrentUser, session: Session
     summary="Restore a deleted task",
     responses=problem_responses(409),
 )
-async def restore_task(task_id: uuid.UUID, subject: CurrentUser, session: Session) -> TaskRead:
+async def restore_task(task_id: TaskId, subject: CurrentUser, session: Session) -> TaskRead:
     """Counts against the plan again."""
     return await service.restore_task(session, subject, task_id)
 
 
 @router.post("/tasks/{task_id}/pause", operation_id="tasks_pause", summary="Pause a task")
-async def pause_task(task_id: uuid.UUID, subject: CurrentUser, session: Session) -> TaskRead:
+async def pause_task(task_id: TaskId, subject: CurrentUser, session: Session) -> TaskRead:
     """Open occurrences from today on are dropped and no new ones come until it is resumed."""
     return await service.pause_task(session, subject, task_id)
 
 
 @router.post("/tasks/{task_id}/resume", operation_id="tasks_resume", summary="Resume a task")
-async def resume_task(task_id: uuid.UUID, subject: CurrentUser, session: Session) -> TaskRead:
+async def resume_task(task_id: TaskId, subject: CurrentUser, session: Session) -> TaskRead:
     """Occurrences start again from today."""
     return await service.resume_task(session, subject, task_id)
 
@@ -152,7 +153,7 @@ async def resume_task(task_id: uuid.UUID, subject: CurrentUser, session: Session
     summary="A task's occurrences and their history",
 )
 async def list_instances(
-    task_id: uuid.UUID,
+    task_id: TaskId,
     subject: CurrentUser,
     session: Session,
     cursor: Cursor = None,
@@ -169,7 +170,7 @@ async def list_instances(
     responses=problem_responses(409),
 )
 async def complete_instance(
-    instance_id: uuid.UUID,
+    instance_id: InstanceId,
     subject: CurrentUser,
     session: Session,
     body: Annotated[InstanceComplete | None, Body()] = None,
@@ -187,7 +188,7 @@ async def complete_instance(
     responses=problem_responses(409),
 )
 async def skip_instance(
-    instance_id: uuid.UUID,
+    instance_id: InstanceId,
     subject: CurrentUser,
     session: Session,
     body: Annotated[InstanceSkip | None, Body()] = None,
@@ -201,7 +202,7 @@ async def skip_instance(
     summary="Every due date in a date range",
 )
 async def list_occurrences(
-    home_id: uuid.UUID,
+    home_id: HomeId,
     subject: CurrentUser,
     session: Session,
     start: Annotated[date, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, examples=["2026-01-01"])],
@@ -232,7 +233,7 @@ async def agenda(
     summary="Get a private calendar link",
 )
 async def create_calendar_feed(
-    home_id: uuid.UUID, subject: CurrentUser, session: Session, settings: SettingsDep
+    home_id: HomeId, subject: CurrentUser, session: Session, settings: SettingsDep
 ) -> CalendarFeedRead:
     """Subscribe to the link in any calendar app. Asking again replaces your link."""
     return await calendar.create_feed(session, settings.public_url, subject, home_id)
@@ -244,7 +245,7 @@ async def create_calendar_feed(
     operation_id="calendar_feed_revoke",
     summary="Revoke my calendar link",
 )
-async def revoke_calendar_feed(home_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
+async def revoke_calendar_feed(home_id: HomeId, subject: CurrentUser, session: Session) -> None:
     await calendar.revoke_feed(session, subject, home_id)
 
 
@@ -258,7 +259,7 @@ async def revoke_calendar_feed(home_id: uuid.UUID, subject: CurrentUser, session
     },
 )
 async def read_calendar_feed(
-    home_id: uuid.UUID,
+    home_id: HomeId,
     session: Session,
     token: Annotated[str, Query(min_length=1, max_length=200)],
 ) -> Response:

@@ -81,13 +81,15 @@ class TaskUpdate(TaskFields):
 class TaskRead(ResponseBody):
     id: uuid.UUID
     home_id: uuid.UUID = Field(validation_alias="space_id")
-    title: str
+    title: str = Field(examples=["Change the furnace filter"])
     description: str | None
     priority: int
     item_id: uuid.UUID | None
     room_id: uuid.UUID | None
     assigned_to: uuid.UUID | None
-    due_date: date = Field(validation_alias="starts_on", description="The first due date.")
+    due_date: date = Field(
+        validation_alias="starts_on", description="The first due date.", examples=["2026-01-15"]
+    )
     recurrence: Frequency
     recurrence_interval: int
     recurrence_day: int | None
@@ -109,11 +111,11 @@ class InstanceRead(ResponseBody):
     id: uuid.UUID
     task_id: uuid.UUID
     home_id: uuid.UUID = Field(validation_alias="space_id")
-    due_date: date
+    due_date: date = Field(examples=["2026-04-15"])
     status: Status
     completed_by: uuid.UUID | None = Field(description="Who completed or skipped it.")
     completed_at: datetime | None
-    notes: str | None
+    notes: str | None = Field(examples=["Used a MERV 11 filter"])
     created_at: datetime
 
 
@@ -137,7 +139,7 @@ class Occurrence(ResponseBody):
         description="Null for an occurrence not yet stored; it cannot be completed yet."
     )
     home_id: uuid.UUID
-    title: str
+    title: str = Field(examples=["Change the furnace filter"])
     due_date: date
     status: Status
     priority: int
@@ -148,9 +150,9 @@ class Occurrence(ResponseBody):
 
 class AgendaEntry(ResponseBody):
     home_id: uuid.UUID
-    home_name: str
+    home_name: str = Field(examples=["Maple Street house"])
     task_id: uuid.UUID
-    title: str
+    title: str = Field(examples=["Test the smoke detectors"])
     instance_id: uuid.UUID | None = Field(description="Null for an occurrence not yet stored.")
     due_date: date
     status: Status
