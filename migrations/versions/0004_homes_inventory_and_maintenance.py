@@ -65,6 +65,7 @@ $$;
 
 def upgrade() -> None:
     op.execute("CREATE SCHEMA homes")
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     op.create_table(
         "calendar_feeds",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -227,10 +228,11 @@ def upgrade() -> None:
         postgresql_using="gin",
     )
     op.create_index("ix_items_room_id", "items", ["room_id"], unique=False, schema="homes")
+    # One home's matches straight from the index (btree_gin lets space_id share it).
     op.create_index(
         "ix_items_search",
         "items",
-        ["search_vector"],
+        ["space_id", "search_vector"],
         unique=False,
         schema="homes",
         postgresql_using="gin",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.apps.homes.factories import (
@@ -513,3 +514,19 @@ async def test_the_inventory_costs_three_queries_whatever_its_size(
     assert sum(len(room["items"]) for room in rooms) == 1 + 16
     assert all(item["attachment_count"] == 1 for room in rooms for item in room["items"])
     assert counts == [3, 3], counts
+
+
+async def test_search_can_use_the_text_index_under_row_level_security(
+    connection: AsyncConnection,
+) -> None:
+    """Under RLS an index answers only LEAKPROOF conditions; without this every search would
+    read all of a home's items, slow for a big inventory."""
+    leakproof = await connection.scalar(
+        text("SELECT proleakproof FROM pg_proc WHERE oid = 'pg_catalog.ts_match_vq'::regproc")
+    )
+    assert leakproof is True
+    index = await connection.scalar(
+        text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_items_search'")
+    )
+    assert index is not None
+    assert "gin (space_id, search_vector)" in index

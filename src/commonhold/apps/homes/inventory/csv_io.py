@@ -50,13 +50,11 @@ class CsvInvalid(AppError):
 
 async def export_items(session: AsyncSession, subject: AuthSubject, home_id: uuid.UUID) -> str:
     await access_home(session, subject, home_id)
-    rows = await repo.inventory_rows(session, home_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for room, item, _ in rows:
-        if item is not None:
-            writer.writerow(_export_row(room, item))
+    for room, item in await repo.items_with_rooms(session, home_id):
+        writer.writerow(_export_row(room, item))
     return out.getvalue()
 
 

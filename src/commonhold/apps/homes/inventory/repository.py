@@ -133,8 +133,12 @@ def items_of_home(
 
 
 def ranked_search(statement: Select[Item], terms: str, limit: int) -> AnySelect:
-    """Full-text match over name, maker, model and description; best matches first."""
-    query = func.websearch_to_tsquery("english", terms)
+    """Full-text match over name, maker, model and description; best matches first.
+
+    The words are parsed once, in a subquery: inline, a prepared statement's generic plan
+    would parse them again for every row.
+    """
+    query = select(func.websearch_to_tsquery("english", terms)).scalar_subquery()
     rank = func.ts_rank_cd(Item.search_vector, query)
     return (
         statement.add_columns(rank.label("rank"))
@@ -146,8 +150,12 @@ def ranked_search(statement: Select[Item], terms: str, limit: int) -> AnySelect:
 
 async def inventory_rows(
     session: AsyncSession, home_id: uuid.UUID
-) -> Sequence[Row[Room, Item | None, int]]:
-    """Every live room with its live items and their attachment counts, in one query."""
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Every live room with its live items and their attachment counts, in one query.
+
+    Only the columns the inventory shows: loading whole items (their metadata above all)
+    would cost more than the query itself.
+    """
     attachments = (
         select(func.count())
         .where(ItemAttachment.item_id == Item.id)
@@ -155,9 +163,33 @@ async def inventory_rows(
         .scalar_subquery()
     )
     statement = (
-        select(Room, Item, attachments.label("attachment_count"))
+        select(
+            Room.id.label("room_id"),
+            Room.name.label("room_name"),
+            Room.room_type,
+            Room.floor,
+            Room.sort_order,
+            Item.id.label("item_id"),
+            Item.name.label("item_name"),
+            Item.category,
+            Item.manufacturer,
+            Item.condition,
+            Item.warranty_until,
+            attachments.label("attachment_count"),
+        )
         .outerjoin(Item, (Item.room_id == Room.id) & Item.deleted_at.is_(None))
         .where(Room.space_id == home_id, Room.deleted_at.is_(None))
+        .order_by(Room.sort_order, Room.name, Room.id, Item.name, Item.id)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def items_with_rooms(session: AsyncSession, home_id: uuid.UUID) -> Sequence[Row[Room, Item]]:
+    """Every live item with its room, in inventory order."""
+    statement = (
+        select(Room, Item)
+        .join(Item, Item.room_id == Room.id)
+        .where(Room.space_id == home_id, Room.deleted_at.is_(None), Item.deleted_at.is_(None))
         .order_by(Room.sort_order, Room.name, Room.id, Item.name, Item.id)
     )
     return (await session.execute(statement)).all()

@@ -147,24 +147,31 @@ async def inventory(session: AsyncSession, subject: AuthSubject, home_id: uuid.U
     access = await access_home(session, subject, home_id)
     rooms: dict[uuid.UUID, InventoryRoom] = {}
     for row in await repo.inventory_rows(session, home_id):
-        room, item, attachment_count = row
-        entry = rooms.get(room.id)
-        if entry is None:
-            entry = rooms[room.id] = InventoryRoom.model_validate(room, from_attributes=True)
-        if item is not None:
-            entry.items.append(
-                ItemSummary.model_validate({**_columns(item), "attachment_count": attachment_count})
+        found = row._mapping
+        room = rooms.get(found["room_id"])
+        if room is None:
+            room = rooms[found["room_id"]] = InventoryRoom(
+                id=found["room_id"],
+                name=found["room_name"],
+                room_type=found["room_type"],
+                floor=found["floor"],
+                sort_order=found["sort_order"],
+            )
+        if found["item_id"] is not None:
+            room.items.append(
+                ItemSummary(
+                    id=found["item_id"],
+                    name=found["item_name"],
+                    category=found["category"],
+                    manufacturer=found["manufacturer"],
+                    condition=found["condition"],
+                    warranty_until=found["warranty_until"],
+                    attachment_count=found["attachment_count"],
+                )
             )
     return Inventory(
-        home_id=home_id,
-        name=access.space.name,
-        role=access.role,
-        rooms=list(rooms.values()),
+        home_id=home_id, name=access.space.name, role=access.role, rooms=list(rooms.values())
     )
-
-
-def _columns(item: Item) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in ItemSummary.model_fields if hasattr(item, name)}
 
 
 # Rooms
