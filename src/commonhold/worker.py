@@ -6,7 +6,7 @@ from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.db.session import Database
 from commonhold.platform.jobs import job_app, open_jobs
 
-TASK_MODULES = ("commonhold.platform.identity.tasks",)
+TASK_MODULES = ("commonhold.platform.identity.tasks", "commonhold.apps.homes.tasks")
 
 
 async def run_worker(
@@ -21,13 +21,16 @@ async def run_worker(
     """
     job_app.import_paths = list(TASK_MODULES)  # imported by the worker as it starts
     database = Database.connect(urls.app, pool_size=concurrency)
+    # For the few system jobs that work across every space (see jobs.system_database_of).
+    system_database = Database.connect(urls.owner, pool_size=1)
     try:
         async with open_jobs(libpq_url(urls.app), max_connections=concurrency + 2) as app:
             await app.run_worker_async(
                 concurrency=concurrency,
-                additional_context={"db": database},
+                additional_context={"db": database, "system_db": system_database},
                 install_signal_handlers=install_signal_handlers,
                 wait=wait,
             )
     finally:
         await database.dispose()
+        await system_database.dispose()

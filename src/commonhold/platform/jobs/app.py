@@ -32,4 +32,12 @@ def database_of(context: JobContext) -> Database:
     return database
 
 
-__all__ = ["JobContext", "database_of", "job_app", "open_jobs"]
+def system_database_of(context: JobContext) -> Database:
+    """The owner role's handle, which row-level security lets see every space: only for
+    system jobs that must work across all of them, never for work on behalf of a person."""
+    database = context.additional_context["system_db"]
+    assert isinstance(database, Database)
+    return database
+
+
+__all__ = ["JobContext", "database_of", "job_app", "open_jobs", "system_database_of"]
