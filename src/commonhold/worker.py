@@ -6,6 +6,9 @@ from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.db.session import Database
 from commonhold.platform.jobs import job_app, open_jobs
 
+# LISTEN/NOTIFY wakes a worker when a job is deferred, not when a scheduled job falls due:
+# polling this often starts a job scheduled for T within a second of T.
+SCHEDULED_JOB_POLL_SECONDS = 0.5
 TASK_MODULES = ("commonhold.platform.identity.tasks", "commonhold.apps.homes.tasks")
 
 
@@ -28,6 +31,7 @@ async def run_worker(
             await app.run_worker_async(
                 concurrency=concurrency,
                 additional_context={"db": database, "system_db": system_database},
+                fetch_job_polling_interval=SCHEDULED_JOB_POLL_SECONDS,
                 install_signal_handlers=install_signal_handlers,
                 wait=wait,
             )

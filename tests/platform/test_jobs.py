@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select, text
@@ -14,8 +16,15 @@ from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.db.session import Database
 from commonhold.platform.identity.models import RefreshToken, User
 from commonhold.platform.identity.tasks import purge_expired_tokens
-from commonhold.platform.jobs import open_jobs
+from commonhold.platform.jobs import job_app, open_jobs
 from commonhold.worker import run_worker
+
+started_at: dict[str, float] = {}
+
+
+@job_app.task(name="tests.record_start")
+async def record_start(key: str) -> None:
+    started_at[key] = time.time()
 
 
 @pytest.fixture
@@ -67,3 +76,25 @@ async def test_purge_job_deletes_only_expired_tokens(
             )
         )
     assert status == "succeeded"
+
+
+async def test_a_scheduled_job_starts_within_a_second_of_its_time(
+    database_urls: DatabaseUrls,
+) -> None:
+    due = {uuid.uuid4().hex: datetime.now(UTC) + timedelta(seconds=s) for s in (1.5, 2.2, 2.9)}
+    async with open_jobs(libpq_url(database_urls.app)):
+        for key, when in due.items():
+            await record_start.configure(schedule_at=when).defer_async(key=key)
+    worker = asyncio.create_task(
+        run_worker(database_urls, concurrency=1, install_signal_handlers=False)
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not due.keys() <= started_at.keys():
+            assert time.monotonic() < deadline, "the scheduled jobs did not run"
+            await asyncio.sleep(0.05)
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+    delays = [started_at[key] - when.timestamp() for key, when in due.items()]
+    assert all(0 <= delay < 1.0 for delay in delays), delays
