@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
+import procrastinate
 import typer
 import uvicorn
 from alembic import command
@@ -19,10 +23,11 @@ from commonhold.apps.homes.maintenance.generation import HORIZON_DAYS, generate_
 from commonhold.demo import DEMO_PASSWORD, HOUSEMATE, OWNER, seed_demo
 from commonhold.platform.billing import limits
 from commonhold.platform.billing.models import TIERS
-from commonhold.platform.db.server import DatabaseUrls, resolve_database_urls
+from commonhold.platform.db.server import DatabaseUrls, libpq_url, resolve_database_urls
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.identity.service import create_user as create_user_account
+from commonhold.platform.jobs import dead_letters, open_jobs
 from commonhold.platform.observability import configure_logging
 from commonhold.settings import Settings, get_settings
 from commonhold.worker import run_worker
@@ -31,6 +36,7 @@ cli = typer.Typer(
     help="Commonhold: one backend for homes, community, reminders, social and boards."
 )
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -123,6 +129,63 @@ def set_plan(email: str, tier: str = typer.Argument(..., help="free, basic or pr
         typer.echo(f"No account with the email {email.lower()}.", err=True)
         raise typer.Exit(1)
     typer.echo(f"{email.lower()} is on the {tier} plan.")
+
+
+jobs_cli = typer.Typer(help="Background jobs that failed: list, show, retry, discard.")
+cli.add_typer(jobs_cli, name="jobs")
+
+
+def _run_with_jobs(work: Callable[[procrastinate.App], Awaitable[T]]) -> T:
+    urls = resolve_database_urls(_settings())
+
+    async def run() -> T:
+        async with open_jobs(libpq_url(urls.app), max_connections=1) as app:
+            return await work(app)
+
+    return asyncio.run(run())
+
+
+@jobs_cli.command("failed")
+def list_failed_jobs(
+    task: str | None = typer.Option(None, help="Only jobs of this task, e.g. homes.generate"),
+) -> None:
+    """Jobs that failed for good (after their retries)."""
+    failed = _run_with_jobs(lambda app: dead_letters.failed_jobs(app, task))
+    for job in failed:
+        last = job.events[-1][1].isoformat(timespec="seconds") if job.events else "-"
+        typer.echo(f"{job.id}\t{job.task_name}\tattempts {job.attempts}\tfailed {last}")
+    typer.echo(f"{len(failed)} failed job(s).")
+
+
+@jobs_cli.command("show")
+def show_failed_job(job_id: int) -> None:
+    """A failed job's task, arguments and history."""
+    job = _run_with_jobs(lambda app: dead_letters.failed_job(app, job_id))
+    if job is None:
+        typer.echo(f"No failed job {job_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"job {job.id}: {job.task_name} on queue {job.queue}, {job.attempts} attempt(s)")
+    typer.echo(f"arguments: {json.dumps(job.arguments)}")
+    for event, at in job.events:
+        typer.echo(f"  {at.isoformat(timespec='seconds')}  {event}")
+
+
+@jobs_cli.command("retry")
+def retry_failed_job(job_id: int) -> None:
+    """Run a failed job again, now."""
+    if not _run_with_jobs(lambda app: dead_letters.retry(app, job_id)):
+        typer.echo(f"No failed job {job_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Job {job_id} will run again.")
+
+
+@jobs_cli.command("discard")
+def discard_failed_job(job_id: int) -> None:
+    """Delete a failed job for good."""
+    if not _run_with_jobs(lambda app: dead_letters.discard(app, job_id)):
+        typer.echo(f"No failed job {job_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Job {job_id} discarded.")
 
 
 homes_cli = typer.Typer(help="Homes: inventory and maintenance.")
