@@ -9,7 +9,11 @@ from commonhold.platform.jobs import job_app, open_jobs
 # LISTEN/NOTIFY wakes a worker when a job is deferred, not when a scheduled job falls due:
 # polling this often starts a job scheduled for T within a second of T.
 SCHEDULED_JOB_POLL_SECONDS = 0.5
-TASK_MODULES = ("commonhold.platform.identity.tasks", "commonhold.apps.homes.tasks")
+TASK_MODULES = (
+    "commonhold.platform.jobs.tasks",
+    "commonhold.platform.identity.tasks",
+    "commonhold.apps.homes.tasks",
+)
 
 
 async def run_worker(
