@@ -1,4 +1,4 @@
-"""A job that takes a minute the first time it runs: long enough to kill its worker."""
+"""Jobs slow enough to stop or kill their worker while they run."""
 
 from __future__ import annotations
 
@@ -22,4 +22,11 @@ async def slow_once(path: str) -> None:
     """Writes a line when it starts and when it is done; only the first run dawdles."""
     if await asyncio.to_thread(_append, path, "started"):
         await asyncio.sleep(60)
+    await asyncio.to_thread(_append, path, "done")
+
+
+@job_app.task(name="tests.take_a_while")
+async def take_a_while(path: str, seconds: float) -> None:
+    await asyncio.to_thread(_append, path, "started")
+    await asyncio.sleep(seconds)
     await asyncio.to_thread(_append, path, "done")

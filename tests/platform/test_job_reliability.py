@@ -17,7 +17,7 @@ from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.jobs import job_app, open_jobs
 from commonhold.platform.jobs.reliability import Backoff, recover_stalled_jobs
 from commonhold.worker import run_worker
-from tests.platform.slow_jobs import slow_once
+from tests.platform.slow_jobs import slow_once, take_a_while
 
 ROOT = Path(__file__).resolve().parents[2]
 attempts: dict[str, int] = {}
@@ -101,3 +101,23 @@ async def test_a_job_whose_worker_is_killed_completes_exactly_once_on_another(
     async with open_jobs(libpq_url(database_urls.app)) as app:
         assert (await app.job_manager.get_job_status_async(job_id)).value == "succeeded"
         assert await recover_stalled_jobs(app, seconds_since_heartbeat=1) == []
+
+
+async def test_a_stopped_worker_finishes_its_running_job_first(
+    database_urls: DatabaseUrls, tmp_path: Path
+) -> None:
+    marker = tmp_path / "runs.txt"
+    async with open_jobs(libpq_url(database_urls.app)):
+        job_id = await take_a_while.defer_async(path=str(marker), seconds=2)
+
+    worker = _start_worker(database_urls)
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the worker never started the job"
+        await asyncio.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)  # as a service manager stops it
+    await asyncio.to_thread(worker.wait, 30)
+
+    assert marker.read_text().splitlines() == ["started", "done"]
+    async with open_jobs(libpq_url(database_urls.app)) as app:
+        assert (await app.job_manager.get_job_status_async(job_id)).value == "succeeded"
