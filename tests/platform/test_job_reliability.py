@@ -121,3 +121,27 @@ async def test_a_stopped_worker_finishes_its_running_job_first(
     assert marker.read_text().splitlines() == ["started", "done"]
     async with open_jobs(libpq_url(database_urls.app)) as app:
         assert (await app.job_manager.get_job_status_async(job_id)).value == "succeeded"
+
+
+async def test_a_periodic_job_is_deferred_once_however_many_workers_run(
+    database_urls: DatabaseUrls,
+) -> None:
+    this_minute = int(time.time()) // 60 * 60
+    workers = [
+        asyncio.create_task(run_worker(database_urls, concurrency=1, install_signal_handlers=False))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(2)
+    for worker in workers:
+        worker.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+
+    async with open_jobs(libpq_url(database_urls.app)) as app:
+        rows = await app.connector.execute_query_all_async(
+            "SELECT args->>'timestamp' AS at, count(*) AS jobs FROM procrastinate_jobs "
+            "WHERE task_name = 'jobs.recover_stalled' "
+            "AND (args->>'timestamp')::bigint >= %(since)s GROUP BY 1",
+            since=this_minute,
+        )
+    assert rows, "the workers deferred no periodic job"
+    assert all(row["jobs"] == 1 for row in rows), rows
