@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commonhold.apps.homes.inventory import repository as inventory_repo
 from commonhold.apps.homes.inventory import service as inventory
 from commonhold.apps.homes.inventory.schemas import HomeCreate, HomeRead, ItemCreate, RoomCreate
 from commonhold.apps.homes.maintenance import repository as maintenance_repo
@@ -21,7 +21,7 @@ from commonhold.apps.homes.maintenance.schemas import (
     TaskCreate,
     TaskRead,
 )
-from commonhold.apps.homes.models import Item, Task, TaskInstance
+from commonhold.apps.homes.models import Task
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.recurrence import Frequency, Mode
 
@@ -253,7 +253,9 @@ async def seed_chores(
     """Ten recurring chores, each with months of history: mostly done, by either member,
     sometimes late, a few skipped, and one missed."""
     today = datetime.now(UTC).date()
-    items = {item.name: item.id for item in await _items(session, home_id)}
+    items = {
+        item.name: item.id for item in await session.scalars(inventory_repo.items_of_home(home_id))
+    }
     for n, (title, item, frequency, interval, day, mode, weeks, shared) in enumerate(CHORES):
         task = await maintenance.create_task(
             session,
@@ -272,10 +274,6 @@ async def seed_chores(
         )
         await _backfill(session, task, today)
         await _work_through(session, task.id, today, (owner, housemate), missed=n == 1)
-
-
-async def _items(session: AsyncSession, home_id: uuid.UUID) -> list[Item]:
-    return list(await session.scalars(select(Item).where(Item.space_id == home_id)))
 
 
 async def _backfill(session: AsyncSession, task: TaskRead, today: date) -> None:
@@ -298,15 +296,7 @@ async def _work_through(
 ) -> None:
     """Close the task's past occurrences in order, as the household would have."""
     for turn in range(200):
-        due = await session.scalar(
-            select(TaskInstance)
-            .where(
-                TaskInstance.task_id == task_id,
-                TaskInstance.status == "pending",
-                TaskInstance.due_date < today,
-            )
-            .order_by(TaskInstance.due_date)
-        )
+        due = await maintenance_repo.earliest_open_before(session, task_id, today)
         if due is None or (missed and due.due_date >= today - timedelta(days=60)):
             return
         member = members[turn % 2]

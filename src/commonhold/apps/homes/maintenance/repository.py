@@ -63,15 +63,6 @@ async def count_tasks(session: AsyncSession, home_id: uuid.UUID) -> int:
     )
 
 
-async def room(session: AsyncSession, room_id: uuid.UUID) -> Room | None:
-    """A live room of a live home."""
-    return await session.scalar(
-        select(Room)
-        .join(Space, Space.id == Room.space_id)
-        .where(Room.id == room_id, Room.deleted_at.is_(None), Space.deleted_at.is_(None))
-    )
-
-
 async def has_room(session: AsyncSession, home_id: uuid.UUID, room_id: uuid.UUID) -> bool:
     return bool(
         await session.scalar(
@@ -95,10 +86,6 @@ async def has_item(session: AsyncSession, home_id: uuid.UUID, item_id: uuid.UUID
             )
         )
     )
-
-
-async def is_member(session: AsyncSession, home_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-    return await session.get(SpaceMember, (home_id, user_id)) is not None
 
 
 def _overdue(today: date) -> ColumnElement[bool]:
@@ -167,6 +154,22 @@ async def instance(
             populate_existing=True
         )
     return await session.scalar(statement)
+
+
+async def earliest_open_before(
+    session: AsyncSession, task_id: uuid.UUID, day: date
+) -> TaskInstance | None:
+    """The task's earliest occurrence still open and due before ``day``."""
+    return await session.scalar(
+        select(TaskInstance)
+        .where(
+            TaskInstance.task_id == task_id,
+            TaskInstance.status.in_(OPEN),
+            TaskInstance.due_date < day,
+        )
+        .order_by(TaskInstance.due_date)
+        .limit(1)
+    )
 
 
 async def earliest_open_due(session: AsyncSession, task_id: uuid.UUID) -> date | None:

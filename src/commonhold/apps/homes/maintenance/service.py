@@ -26,6 +26,7 @@ from commonhold.apps.homes.errors import (
     UnknownItem,
     UnknownRoom,
 )
+from commonhold.apps.homes.inventory import repository as inventory_repo
 from commonhold.apps.homes.maintenance import repository as repo
 from commonhold.apps.homes.maintenance.generation import (
     DAY,
@@ -55,6 +56,7 @@ from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.recurrence import Frequency, Mode, Recurrence, RecurrenceError
+from commonhold.platform.spaces import repository as spaces_repo
 
 WRITE = Permission.CONTENT_WRITE
 MAX_RANGE_DAYS = 366
@@ -131,7 +133,7 @@ async def _check_links(
     if fields.get("item_id") and not await repo.has_item(session, home_id, fields["item_id"]):
         raise UnknownItem()
     assignee = fields.get("assigned_to")
-    if assignee and not await repo.is_member(session, home_id, assignee):
+    if assignee and await spaces_repo.member(session, home_id, assignee) is None:
         raise AssigneeNotMember()
 
 
@@ -239,7 +241,7 @@ async def list_room_tasks(
     limit: int,
 ) -> Page[TaskRead]:
     """Tasks of the room or of an item in it: "overdue tasks for my kitchen"."""
-    room = await repo.room(session, room_id)
+    room = await inventory_repo.room(session, room_id)
     if room is None:
         raise RoomNotFound()
     await access_home(session, subject, room.space_id)
