@@ -12,7 +12,17 @@ from commonhold.apps.homes.models import (
 from commonhold.platform.audit import AuditEntry
 from commonhold.platform.billing.models import Subscription, TierLimit
 from commonhold.platform.db.base import Base
+from commonhold.platform.events.models import EventReceipt, OutboxEvent
 from commonhold.platform.identity.models import RefreshToken, User, UserToken
+from commonhold.platform.notify.models import (
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    NotificationSchedule,
+    NotificationTemplate,
+    PushSubscription,
+    VapidKey,
+)
 from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
 
 metadata = Base.metadata
@@ -20,9 +30,17 @@ metadata = Base.metadata
 __all__ = [
     "AuditEntry",
     "CalendarFeed",
+    "EventReceipt",
     "HomeDetails",
     "Item",
     "ItemAttachment",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
+    "NotificationSchedule",
+    "NotificationTemplate",
+    "OutboxEvent",
+    "PushSubscription",
     "RefreshToken",
     "Room",
     "Space",
@@ -34,5 +52,6 @@ __all__ = [
     "TierLimit",
     "User",
     "UserToken",
+    "VapidKey",
     "metadata",
 ]

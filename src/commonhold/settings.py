@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
 
+    # Web Push: the contact push services may use (RFC 8292 "sub"). Endpoints must be https,
+    # except in tests, whose push service listens on loopback.
+    vapid_subject: str = "mailto:admin@commonhold.local"
+
+    # Set: every domain event is also published to this RabbitMQ topic exchange.
+    amqp_url: str | None = None
+    amqp_exchange: str = "commonhold.events"
+
     redis_url: str | None = None
     api_rate_limit: str = "100/minute"
     login_rate_limit: str = "10/minute"

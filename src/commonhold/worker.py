@@ -5,12 +5,15 @@ from __future__ import annotations
 from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.db.session import Database
 from commonhold.platform.jobs import job_app, open_jobs
+from commonhold.settings import Settings, get_settings
 
 # LISTEN/NOTIFY wakes a worker when a job is deferred, not when a scheduled job falls due:
 # polling this often starts a job scheduled for T within a second of T.
 SCHEDULED_JOB_POLL_SECONDS = 0.5
 TASK_MODULES = (
     "commonhold.platform.jobs.tasks",
+    "commonhold.platform.events.tasks",
+    "commonhold.platform.notify.tasks",
     "commonhold.platform.identity.tasks",
     "commonhold.apps.homes.tasks",
 )
@@ -21,6 +24,7 @@ async def run_worker(
     concurrency: int = 4,
     install_signal_handlers: bool = True,
     wait: bool = True,
+    settings: Settings | None = None,
 ) -> None:
     """Run jobs until cancelled (or SIGINT/SIGTERM when it handles signals).
 
@@ -34,7 +38,11 @@ async def run_worker(
         async with open_jobs(libpq_url(urls.app), max_connections=concurrency + 2) as app:
             await app.run_worker_async(
                 concurrency=concurrency,
-                additional_context={"db": database, "system_db": system_database},
+                additional_context={
+                    "db": database,
+                    "system_db": system_database,
+                    "settings": settings or get_settings(),
+                },
                 fetch_job_polling_interval=SCHEDULED_JOB_POLL_SECONDS,
                 install_signal_handlers=install_signal_handlers,
                 wait=wait,

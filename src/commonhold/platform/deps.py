@@ -8,6 +8,7 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.authz import AuthSubject
@@ -18,7 +19,8 @@ from commonhold.platform.db.session import (
     pop_after_commit,
     set_user_context,
 )
-from commonhold.platform.errors import AppError, Unauthorized
+from commonhold.platform.errors import AppError, NotFound, Unauthorized
+from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.mail import Mailer
 from commonhold.platform.ratelimit import RateLimiter
@@ -113,3 +115,14 @@ async def db_session(
 
 CurrentUser = Annotated[AuthSubject, Depends(require_subject)]
 Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
+
+
+async def require_operator(subject: CurrentUser, session: Session) -> AuthSubject:
+    """The caller, if they run this installation; anyone else finds no such endpoint."""
+    is_operator = await session.scalar(select(User.is_operator).where(User.id == subject.user_id))
+    if not is_operator:
+        raise NotFound()
+    return subject
+
+
+Operator = Annotated[AuthSubject, Depends(require_operator)]

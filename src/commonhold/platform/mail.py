@@ -19,31 +19,38 @@ class Email:
     to: str
     subject: str
     text: str
+    # An HTML alternative to the text, for mail clients that show it.
+    html: str | None = None
 
 
 class Mailer(Protocol):
-    async def send(self, email: Email) -> None: ...
+    async def send(self, email: Email) -> str:
+        """Send ``email``; returns what the server answered (for the delivery log)."""
+        ...
 
 
 class LogMailer:
     """Writes each message to the log, so a local install can follow its links."""
 
-    async def send(self, email: Email) -> None:
+    async def send(self, email: Email) -> str:
         log.info("email", to=email.to, subject=email.subject, body=email.text)
+        return "written to the log"
 
 
 class SmtpMailer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def send(self, email: Email) -> None:
+    async def send(self, email: Email) -> str:
         message = MimeMessage()
         message["From"] = self._settings.mail_from
         message["To"] = email.to
         message["Subject"] = email.subject
         message.set_content(email.text)
+        if email.html is not None:
+            message.add_alternative(email.html, subtype="html")
         password = self._settings.smtp_password
-        await aiosmtplib.send(
+        _refused, reply = await aiosmtplib.send(
             message,
             hostname=self._settings.smtp_host,
             port=self._settings.smtp_port,
@@ -51,6 +58,7 @@ class SmtpMailer:
             password=password.get_secret_value() if password else None,
             start_tls=self._settings.smtp_starttls,
         )
+        return reply
 
 
 def build_mailer(settings: Settings) -> Mailer:

@@ -23,6 +23,8 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # Operators run the installation: failed jobs, notification templates, delivery logs.
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Time step of the last accepted code, so a code cannot be replayed within its window.

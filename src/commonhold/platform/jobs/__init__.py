@@ -3,9 +3,19 @@
 from commonhold.platform.jobs.app import (
     JobContext,
     database_of,
+    defer_in_transaction,
     job_app,
     open_jobs,
+    settings_of,
     system_database_of,
 )
 
-__all__ = ["JobContext", "database_of", "job_app", "open_jobs", "system_database_of"]
+__all__ = [
+    "JobContext",
+    "database_of",
+    "defer_in_transaction",
+    "job_app",
+    "open_jobs",
+    "settings_of",
+    "system_database_of",
+]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
 
 import procrastinate
 from procrastinate import JobContext
+from procrastinate.tasks import Task
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.db.session import Database
+from commonhold.settings import Settings
 
 # Connection details are given when a worker or the API opens the app.
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector())
@@ -23,6 +28,22 @@ async def open_jobs(conninfo: str, max_connections: int = 4) -> AsyncIterator[pr
     with job_app.replace_connector(connector) as app:
         async with app.open_async():
             yield app
+
+
+async def defer_in_transaction(
+    session: AsyncSession,
+    task: Task[Any, Any, Any],
+    *,
+    schedule_at: datetime | None = None,
+    **arguments: Any,
+) -> int:
+    """Defer ``task`` on the session's own connection, inside its transaction: the job exists
+    if and only if the change it follows commits. Returns the job id."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    deferrer = task.configure(connection=raw.driver_connection, schedule_at=schedule_at)
+    job_id: int = await deferrer.defer_async(**arguments)
+    return job_id
 
 
 def database_of(context: JobContext) -> Database:
@@ -40,4 +61,18 @@ def system_database_of(context: JobContext) -> Database:
     return database
 
 
-__all__ = ["JobContext", "database_of", "job_app", "open_jobs", "system_database_of"]
+def settings_of(context: JobContext) -> Settings:
+    settings = context.additional_context["settings"]
+    assert isinstance(settings, Settings)
+    return settings
+
+
+__all__ = [
+    "JobContext",
+    "database_of",
+    "defer_in_transaction",
+    "job_app",
+    "open_jobs",
+    "settings_of",
+    "system_database_of",
+]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Date,
     Row,
     Select,
+    Time,
     and_,
     delete,
     exists,
@@ -22,10 +24,12 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.homes.models import CalendarFeed, Item, Room, Task, TaskInstance
+from commonhold.platform.identity.models import User
 from commonhold.platform.spaces.models import Space, SpaceMember
 
 OPEN = ("pending", "in_progress")
@@ -423,3 +427,81 @@ async def home_name(session: AsyncSession, home_id: uuid.UUID) -> str | None:
     return await session.scalar(
         select(Space.name).where(Space.id == home_id, Space.deleted_at.is_(None))
     )
+
+
+# Reminders (system role: across every home)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    instance_id: uuid.UUID
+    space_id: uuid.UUID
+    task_id: uuid.UUID
+    task: str
+    home: str
+    room: str | None
+    due_date: date
+    user_id: uuid.UUID
+    local_today: date
+
+
+async def due_reminders(session: AsyncSession, send_from: time) -> list[DueReminder]:
+    """Each (open occurrence, person) owed a reminder now: due today (when the task says
+    ``notify_day_of``) or in ``notify_days_before`` days, by the person's own calendar, once
+    their clock has passed ``send_from``. The person is the assignee if still a member, else
+    every member of the home."""
+    local_now = func.timezone(User.timezone, func.now())
+    local_today = sql_cast(local_now, Date)
+    statement = (
+        select(
+            TaskInstance.id,
+            TaskInstance.space_id,
+            Task.id,
+            Task.title,
+            Space.name,
+            Room.name,
+            TaskInstance.due_date,
+            SpaceMember.user_id,
+            local_today,
+        )
+        .join(Task, Task.id == TaskInstance.task_id)
+        .join(Space, Space.id == TaskInstance.space_id)
+        .outerjoin(Room, Room.id == Task.room_id)
+        .join(SpaceMember, SpaceMember.space_id == TaskInstance.space_id)
+        .join(User, User.id == SpaceMember.user_id)
+        .where(
+            TaskInstance.status.in_(OPEN),
+            Task.is_active,
+            Task.deleted_at.is_(None),
+            Space.deleted_at.is_(None),
+            User.is_active,
+            or_(Task.assigned_to.is_(None), Task.assigned_to == SpaceMember.user_id),
+            # Within a day of the server's date either side, whatever the person's timezone:
+            # lets the due-date index narrow the scan before the per-person test.
+            TaskInstance.due_date.between(
+                func.current_date() - 1, func.current_date() + 1 + Task.notify_days_before
+            ),
+            sql_cast(local_now, Time) >= send_from,
+            or_(
+                and_(Task.notify_day_of, TaskInstance.due_date == local_today),
+                and_(
+                    Task.notify_days_before > 0,
+                    TaskInstance.due_date == local_today + Task.notify_days_before,
+                ),
+            ),
+        )
+    )
+    return [DueReminder(*row) for row in await session.execute(statement)]
+
+
+async def assignment_details(
+    session: AsyncSession, task_id: uuid.UUID
+) -> Row[Task, str, str | None] | None:
+    """A task with its home's and room's names, unless deleted."""
+    statement = (
+        select(Task, Space.name, Room.name)
+        .join(Space, Space.id == Task.space_id)
+        .outerjoin(Room, Room.id == Task.room_id)
+        .where(Task.id == task_id, Task.deleted_at.is_(None), Space.deleted_at.is_(None))
+    )
+    return (await session.execute(statement)).first()

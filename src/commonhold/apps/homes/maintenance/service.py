@@ -26,6 +26,7 @@ from commonhold.apps.homes.errors import (
     UnknownItem,
     UnknownRoom,
 )
+from commonhold.apps.homes.events import InstanceClosed, TaskAssigned
 from commonhold.apps.homes.inventory import repository as inventory_repo
 from commonhold.apps.homes.maintenance import repository as repo
 from commonhold.apps.homes.maintenance.generation import (
@@ -53,6 +54,7 @@ from commonhold.platform.authz import AuthSubject, Permission
 from commonhold.platform.billing import limits
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.errors import InvalidRequest
+from commonhold.platform.events import publish
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.recurrence import Frequency, Mode, Recurrence, RecurrenceError
@@ -205,6 +207,7 @@ async def create_task(
     await session.flush()
     await _plan(session, task, rule, await today_for(session, subject.user_id))
     await _record(session, subject, "task.created", task)
+    await _tell_assignee(session, subject, task, previous_assignee=None)
     return TaskRead.model_validate(task)
 
 
@@ -277,7 +280,7 @@ async def update_task(
         if changes[name] is None:
             raise InvalidRequest(f"{name} cannot be null")
     await _check_links(session, task.space_id, changes)
-    before = rule_of(task)
+    before, previous_assignee = rule_of(task), task.assigned_to
     for name, value in changes.items():
         setattr(task, "starts_on" if name == "due_date" else name, value)
     rule = _valid_rule(task)
@@ -289,7 +292,23 @@ async def update_task(
         await _plan(session, task, rule, today)
     await session.flush()
     await _record(session, subject, "task.updated", task, {"fields": sorted(changes)})
+    await _tell_assignee(session, subject, task, previous_assignee)
     return TaskRead.model_validate(task)
+
+
+async def _tell_assignee(
+    session: AsyncSession, subject: AuthSubject, task: Task, previous_assignee: uuid.UUID | None
+) -> None:
+    """A new assignee hears of it, unless they assigned the task to themselves."""
+    assignee = task.assigned_to
+    if assignee is None or assignee == previous_assignee or assignee == subject.user_id:
+        return
+    await publish(
+        session,
+        TaskAssigned(
+            space_id=task.space_id, actor_id=subject.user_id, task_id=task.id, assignee_id=assignee
+        ),
+    )
 
 
 async def delete_task(session: AsyncSession, subject: AuthSubject, task_id: uuid.UUID) -> None:
@@ -386,6 +405,17 @@ async def _close(
         f"task_instance.{instance.status}",
         instance,
         {"task_id": str(task.id), "due_date": instance.due_date.isoformat()},
+    )
+    await publish(
+        session,
+        InstanceClosed(
+            space_id=task.space_id,
+            actor_id=subject.user_id,
+            task_id=task.id,
+            instance_id=instance.id,
+            due_date=instance.due_date,
+            status=instance.status,
+        ),
     )
     return InstanceRead.model_validate(instance)
 

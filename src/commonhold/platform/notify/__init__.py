@@ -1,0 +1,1 @@
+"""Notifications: in-app, email and Web Push, with preferences, quiet hours and a delivery log."""
