@@ -38,10 +38,12 @@ from commonhold.platform.db.server import (
 )
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
+from tests.live import LiveWorld
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = ROOT / ".commonhold" / "test"
 APP_ROLE = "commonhold_app"
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 
 
 class Inbox:
@@ -199,6 +201,52 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real RabbitMQ broker (Debian's rabbitmq-server) of this xdist worker's own."""
+    home = tmp_path_factory.mktemp("rabbitmq")
+    port, dist_port = _free_port(), _free_port()
+    (home / "enabled_plugins").write_text("[].")
+    environment = {
+        **os.environ,
+        "HOME": str(home),
+        "RABBITMQ_NODENAME": f"commonhold-test-{port}@localhost",
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist_port),
+        "RABBITMQ_MNESIA_BASE": str(home / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(home / "log"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(home / "enabled_plugins"),
+        "RABBITMQ_PID_FILE": str(home / "rabbitmq.pid"),
+    }
+    process = subprocess.Popen(  # noqa: S603 - Debian's broker, started for the tests
+        [RABBITMQ_SERVER], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert process.poll() is None, "rabbitmq-server exited; is it installed?"
+        assert time.monotonic() < deadline, "rabbitmq-server did not start"
+        time.sleep(0.2)
+    yield f"amqp://guest:guest@127.0.0.1:{port}/"
+    process.terminate()
+    process.wait(30)
+
+
+@pytest.fixture
+async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator[LiveWorld]:
+    database = Database.connect(database_urls.app, pool_size=2)
+    system = Database.connect(database_urls.owner, pool_size=2)
+    app = create_app(settings=settings, database=database)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        world = LiveWorld(database_urls, settings, http, system)
+        try:
+            yield world
+        finally:
+            await world.remove_everything()
+    await database.dispose()
+    await system.dispose()
 
 
 @pytest.fixture

@@ -6,15 +6,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import procrastinate
-import psycopg_pool
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from commonhold.apps.homes.routes import routers as homes_routers
 from commonhold.platform import background
-from commonhold.platform.db.server import libpq_url, resolve_database_urls
+from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
 from commonhold.platform.health import router as health_router
 from commonhold.platform.identity.routes import auth as auth_router
@@ -56,13 +54,11 @@ def create_app(
         if owned:
             urls = resolve_database_urls(settings)
             app.state.db = Database.connect(urls.app, settings.db_pool_size)
-        app.state.jobs = _job_admin(app.state.db)
         # What exists at startup lives as long as the process: keeping it out of the
         # collector's sight makes full collections, which pause every request, much shorter.
         gc.collect()
         gc.freeze()
-        async with app.state.jobs.open_async():
-            yield
+        yield
         await background.drain()
         if owned:
             await app.state.db.dispose()
@@ -101,15 +97,6 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.state.realtime = RealtimeGateway(settings, lambda: app.state.db)
     return app
-
-
-def _job_admin(database: Database) -> procrastinate.App:
-    """A queue handle for operators' job endpoints; it connects only when one is called."""
-    conninfo = libpq_url(database.engine.url.render_as_string(hide_password=False))
-    connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo, pool_factory=psycopg_pool.AsyncNullConnectionPool
-    )
-    return procrastinate.App(connector=connector)
 
 
 def create_asgi_app(settings: Settings | None = None) -> ASGIApp:

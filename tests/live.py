@@ -1,0 +1,65 @@
+"""A committed world for tests that need the worker: it uses its own connections, so what
+it works on must be committed for real (and is removed after the test)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from httpx import AsyncClient
+from sqlalchemy import text
+
+from commonhold.platform.db.server import DatabaseUrls
+from commonhold.platform.db.session import Database
+from commonhold.settings import Settings
+from commonhold.worker import run_worker
+from tests.factories import TestUser, signup
+
+
+@dataclass
+class LiveWorld:
+    urls: DatabaseUrls
+    settings: Settings
+    client: AsyncClient
+    # The owner role, beyond row-level security: to arrange and inspect.
+    system: Database
+    domain: str = field(default_factory=lambda: f"live-{uuid.uuid4().hex[:10]}.example.com")
+
+    async def user(self, name: str = "Live User") -> TestUser:
+        return await signup(self.client, f"{uuid.uuid4().hex[:8]}@{self.domain}", name)
+
+    async def run_jobs(self) -> None:
+        """Run the worker until no job is due, including those deferred by jobs: a worker
+        told not to wait may stop while a job it ran has just deferred another."""
+        for _ in range(20):
+            await run_worker(
+                self.urls,
+                concurrency=2,
+                install_signal_handlers=False,
+                wait=False,
+                settings=self.settings,
+            )
+            due = await self.execute(
+                "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo' "
+                "AND (scheduled_at IS NULL OR scheduled_at <= now())"
+            )
+            if due == [(0,)]:
+                return
+        raise AssertionError("jobs keep coming")
+
+    async def execute(self, sql: str, **params: object) -> list[tuple[object, ...]]:
+        async with self.system.sessionmaker() as session, session.begin():
+            result = await session.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []  # type: ignore[attr-defined]
+
+    async def remove_everything(self) -> None:
+        """Delete the test's accounts, with the spaces they created and all within them."""
+        pattern = f"%@{self.domain}"
+        for statement in (
+            "DELETE FROM platform.spaces WHERE created_by IN "
+            "(SELECT id FROM platform.users WHERE email LIKE :pattern)",
+            "DELETE FROM platform.audit_log WHERE actor_id IN "
+            "(SELECT id FROM platform.users WHERE email LIKE :pattern)",
+            "DELETE FROM platform.users WHERE email LIKE :pattern",
+        ):
+            await self.execute(statement, pattern=pattern)
