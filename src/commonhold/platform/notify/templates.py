@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
+from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +47,8 @@ def render(wording: Wording, data: dict[str, Any]) -> Rendered:
             subject=" ".join(subject.split()),
             summary=_TEXT.from_string(wording.summary).render(data).strip(),
             text=_TEXT.from_string(wording.text_body).render(data),
-            html=_LAYOUT.render(subject=subject, body=_HTML.from_string(body).render()),
+            # Markup: the body is rendered (and escaped) already; the layout inserts it as is.
+            html=_LAYOUT.render(subject=subject, body=Markup(body)),
         )
     except TemplateError as error:
         raise WordingError(str(error)) from error
