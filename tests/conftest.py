@@ -67,6 +67,14 @@ class Inbox:
         raise AssertionError(f"no mail to {to} with {subject_contains!r} arrived")
 
 
+def mail_part(message: Message, content_type: str) -> str:
+    """The decoded text of a message's part of this type (text/plain, text/html)."""
+    part = next(part for part in message.walk() if part.get_content_type() == content_type)
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode(part.get_content_charset() or "utf-8")
+
+
 @pytest.fixture(scope="session")
 def database_urls() -> DatabaseUrls:
     """A migrated database for this xdist worker on the shared embedded server."""

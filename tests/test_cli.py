@@ -119,6 +119,7 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"
 
     _set_plan(data_dir, OWNER.email, "free")
+    assert _command(data_dir, "operator", OWNER.email) == f"{OWNER.email} is an operator."
     assert re.fullmatch(r"Created \d+ occurrences\.", _command(data_dir, "homes", "generate"))
 
     second = _start(data_dir, port)
@@ -133,6 +134,10 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
         # Back on the free plan, the demo owner's one home is all they may have.
         refused = httpx.post(f"{base}/api/v1/homes", json={"name": "Cabin"}, headers=headers)
         assert refused.json()["code"] == "plan_limit_reached"
+        # The owner now runs the installation: its failed jobs are theirs to see.
+        failed = httpx.get(f"{base}/api/v1/admin/jobs/failed", headers=headers)
+        assert failed.status_code == 200, failed.text
+        assert failed.json() == []
     finally:
         _stop(second, signal.SIGTERM)
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"

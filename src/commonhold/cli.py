@@ -18,6 +18,7 @@ import typer
 import uvicorn
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.homes.maintenance.generation import HORIZON_DAYS, generate_instances
 from commonhold.demo import DEMO_PASSWORD, HOUSEMATE, OWNER, seed_demo
@@ -26,6 +27,7 @@ from commonhold.platform.billing.models import TIERS
 from commonhold.platform.db.server import DatabaseUrls, libpq_url, resolve_database_urls
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.identity import repository as identity_repo
+from commonhold.platform.identity.models import User
 from commonhold.platform.identity.service import create_user as create_user_account
 from commonhold.platform.jobs import dead_letters, open_jobs
 from commonhold.platform.observability import configure_logging
@@ -111,6 +113,31 @@ def set_plan(email: str, tier: str = typer.Argument(..., help="free, basic or pr
     if tier not in TIERS:
         typer.echo(f"The tier must be one of {', '.join(TIERS)}.", err=True)
         raise typer.Exit(1)
+
+    async def change(session: AsyncSession, user: User) -> None:
+        await limits.set_tier(session, user.id, tier)
+
+    _update_account(email, change)
+    typer.echo(f"{email.lower()} is on the {tier} plan.")
+
+
+@cli.command("operator")
+def operator(
+    email: str,
+    revoke: bool = typer.Option(False, "--revoke", help="Take the operator role away"),
+) -> None:
+    """Make an account an operator of this installation: failed jobs, notification wording
+    and delivery logs under /api/v1/admin."""
+
+    async def change(session: AsyncSession, user: User) -> None:
+        user.is_operator = not revoke
+
+    _update_account(email, change)
+    typer.echo(f"{email.lower()} is {'no longer ' if revoke else ''}an operator.")
+
+
+def _update_account(email: str, change: Callable[[AsyncSession, User], Awaitable[None]]) -> None:
+    """Apply ``change`` to the account with this email, as the owner role; exit 1 if none."""
     urls = resolve_database_urls(_settings())
 
     async def update() -> bool:
@@ -120,7 +147,7 @@ def set_plan(email: str, tier: str = typer.Argument(..., help="free, basic or pr
                 user = await identity_repo.user_by_email(session, email.lower())
                 if user is None:
                     return False
-                await limits.set_tier(session, user.id, tier)
+                await change(session, user)
                 return True
         finally:
             await database.dispose()
@@ -128,7 +155,6 @@ def set_plan(email: str, tier: str = typer.Argument(..., help="free, basic or pr
     if not asyncio.run(update()):
         typer.echo(f"No account with the email {email.lower()}.", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{email.lower()} is on the {tier} plan.")
 
 
 jobs_cli = typer.Typer(help="Background jobs that failed: list, show, retry, discard.")

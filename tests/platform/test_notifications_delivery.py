@@ -18,7 +18,7 @@ from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.notify.delivery import DELIVERY_ATTEMPTS
 from commonhold.platform.notify.service import notify
 from commonhold.platform.notify.tasks import send_digests
-from tests.conftest import Inbox, _free_port
+from tests.conftest import Inbox, _free_port, mail_part
 from tests.factories import TestUser
 from tests.live import LiveWorld
 from tests.platform.push_service import PushService, Subscriber
@@ -82,12 +82,8 @@ async def test_an_email_arrives_with_text_and_html_parts_once(
 
     mail = await inbox.wait_for(user.email, "is due today")
     assert mail["Subject"] == "Replace the furnace filter is due today"
-    parts = {part.get_content_type(): part for part in mail.walk() if not part.is_multipart()}
-    text, html = parts["text/plain"], parts["text/html"]
-    assert "Where: Maple Street · Basement" in str(text.get_payload(decode=True), "utf-8")
-    assert "<strong>Replace the furnace filter</strong>" in str(
-        html.get_payload(decode=True), "utf-8"
-    )
+    assert "Where: Maple Street · Basement" in mail_part(mail, "text/plain")
+    assert "<strong>Replace the furnace filter</strong>" in mail_part(mail, "text/html")
     assert len(_mails_to(inbox, user)) == 1
     status, attempts, error, response, _ = (await _deliveries(live, user))["email"]
     assert (status, attempts, error) == ("sent", 1, None)
@@ -102,8 +98,7 @@ async def test_what_people_typed_is_shown_never_run_as_a_template(
     await live.run_jobs()
 
     mail = await inbox.wait_for(user.email, "is due today")
-    html = next(p for p in mail.walk() if p.get_content_type() == "text/html")
-    body = str(html.get_payload(decode=True), "utf-8")
+    body = mail_part(mail, "text/html")
     assert "<strong>{{ 7 * 7 }} &lt;b&gt;filter&lt;/b&gt;</strong>" in body
     assert "49" not in body
 
@@ -300,8 +295,7 @@ async def test_the_digest_gathers_what_waited_into_one_email(live: LiveWorld, in
 
     [digest] = _mails_to(inbox, user)
     assert digest["Subject"] == "Your digest: 2 notifications"
-    text = next(p for p in digest.walk() if p.get_content_type() == "text/plain")
-    body = str(text.get_payload(decode=True), "utf-8")
+    body = mail_part(digest, "text/plain")
     assert "Hello Grace" in body
     assert "- Clean the gutters is due today" in body
     assert "- Test the smoke alarms is due today" in body

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from commonhold.apps.homes.maintenance.reminders import send_due_reminders
 from tests.apps.homes.factories import API, add_member, create_home, create_room
-from tests.conftest import Inbox
+from tests.conftest import Inbox, mail_part
 from tests.factories import TestUser
 from tests.live import LiveWorld
 
@@ -102,8 +102,7 @@ async def test_due_today_reaches_every_member_and_due_soon_only_the_assignee(
     }
     await live.run_jobs()
     mail = await inbox.wait_for(member.email, "is due tomorrow")
-    text = next(part for part in mail.walk() if part.get_content_type() == "text/plain")
-    assert "Where: Maple Street · Kitchen" in str(text.get_payload(decode=True), "utf-8")
+    assert "Where: Maple Street · Kitchen" in mail_part(mail, "text/plain")
 
 
 async def test_an_assignee_hears_of_the_assignment_once_it_commits(

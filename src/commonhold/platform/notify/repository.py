@@ -138,9 +138,7 @@ async def mark_read(
 ) -> int:
     statement = (
         update(Notification)
-        .where(
-            Notification.user_id == user_id, Notification.in_app, Notification.read_at.is_(None)
-        )
+        .where(Notification.user_id == user_id, Notification.in_app, Notification.read_at.is_(None))
         .values(read_at=now)
     )
     if notification_id is not None:
