@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from email import message_from_bytes
@@ -18,12 +19,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from alembic import command
 from alembic.config import Config
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from pydantic import SecretStr
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
+    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
@@ -37,6 +39,8 @@ from commonhold.platform.db.server import (
     start_embedded_postgres,
 )
 from commonhold.platform.db.session import Database
+from commonhold.platform.mail import Mailer, build_mailer
+from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.settings import Settings
 from tests.live import LiveWorld
 
@@ -247,7 +251,16 @@ async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator
     database = Database.connect(database_urls.app, pool_size=2)
     system = Database.connect(database_urls.owner, pool_size=2)
     app = create_app(settings=settings, database=database)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+    world: LiveWorld
+
+    async def mail_what_the_request_queued(response: Response) -> None:
+        await world.send_queued_mail()
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks={"response": [mail_what_the_request_queued]},
+    ) as http:
         world = LiveWorld(database_urls, settings, http, system)
         try:
             yield world
@@ -257,8 +270,44 @@ async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator
     await system.dispose()
 
 
+async def send_queued_mail(connection: AsyncConnection, mailer: Mailer) -> None:
+    """Send the mail queued in the test's transaction, as the worker would once it commits
+    (the worker cannot see a transaction that is never committed)."""
+    # Looked up on the driver's connection, out of sight of tests that count statements.
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    cursor = await raw.execute(
+        "SELECT id, args->>'email_id' FROM procrastinate_jobs "
+        "WHERE task_name = 'mail.send' AND status = 'todo' ORDER BY id"
+    )
+    jobs: list[tuple[int, str]] = await cursor.fetchall()
+    if not jobs:
+        return
+    async with (
+        as_owner(connection),
+        AsyncSession(bind=connection, join_transaction_mode="create_savepoint") as db,
+    ):
+        for job_id, email_id in jobs:
+            await send_queued_email(db, mailer, uuid.UUID(email_id))
+            await db.commit()
+            await connection.execute(
+                text("DELETE FROM procrastinate_jobs WHERE id = :id"), {"id": job_id}
+            )
+
+
 @pytest.fixture
-async def client(settings: Settings, database: Database) -> AsyncIterator[AsyncClient]:
+async def client(
+    settings: Settings, database: Database, connection: AsyncConnection
+) -> AsyncIterator[AsyncClient]:
     app = create_app(settings=settings, database=database)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+    mailer = build_mailer(settings)
+
+    async def mail_what_the_request_queued(response: Response) -> None:
+        await send_queued_mail(connection, mailer)
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks={"response": [mail_what_the_request_queued]},
+    ) as http:
         yield http

@@ -47,13 +47,23 @@ class LiveWorld:
                 return
         raise AssertionError("jobs keep coming")
 
+    async def send_queued_mail(self) -> None:
+        """Run the worker if a request queued mail, as a deployment's worker would."""
+        queued = await self.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'mail.send' "
+            "AND status = 'todo'"
+        )
+        if queued != [(0,)]:
+            await self.run_jobs()
+
     async def execute(self, sql: str, **params: object) -> list[tuple[object, ...]]:
         async with self.system.sessionmaker() as session, session.begin():
             result = await session.execute(text(sql), params)
             return [tuple(row) for row in result] if result.returns_rows else []  # type: ignore[attr-defined]
 
     async def remove_everything(self) -> None:
-        """Delete the test's accounts, with the spaces they created and all within them."""
+        """Delete the test's accounts, with the spaces they created and all within them, and
+        the mail sent to them."""
         pattern = f"%@{self.domain}"
         for statement in (
             "DELETE FROM platform.spaces WHERE created_by IN "
@@ -61,5 +71,6 @@ class LiveWorld:
             "DELETE FROM platform.audit_log WHERE actor_id IN "
             "(SELECT id FROM platform.users WHERE email LIKE :pattern)",
             "DELETE FROM platform.users WHERE email LIKE :pattern",
+            "DELETE FROM platform.outgoing_emails WHERE to_address LIKE :pattern",
         ):
             await self.execute(statement, pattern=pattern)

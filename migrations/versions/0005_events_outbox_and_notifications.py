@@ -66,6 +66,30 @@ def upgrade() -> None:
         schema="platform",
     )
     op.create_table(
+        "outgoing_emails",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("to_address", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("text_body", sa.Text(), nullable=False),
+        sa.Column("html_body", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=16), server_default="queued", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("provider_response", sa.Text(), nullable=True),
+        sa.Column("error", sa.String(length=100), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('queued', 'sent', 'failed')", name=op.f("ck_outgoing_emails_status")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_emails")),
+        schema="platform",
+    )
+    op.create_table(
         "vapid_keys",
         sa.Column("id", sa.SmallInteger(), nullable=False),
         sa.Column("private_key_pem", sa.Text(), nullable=False),
@@ -359,6 +383,10 @@ def protect_tables(app: str) -> None:
         f"USING (platform.current_user_is_operator()) "
         f"WITH CHECK (platform.current_user_is_operator())",
         f'GRANT SELECT (public_key) ON platform.vapid_keys TO "{app}"',
+        # Mail is queued by requests and read only by the worker's system jobs.
+        *rls.enable_rls("platform.outgoing_emails"),
+        f'GRANT INSERT ON platform.outgoing_emails TO "{app}"',
+        f'CREATE POLICY queue ON platform.outgoing_emails FOR INSERT TO "{app}" WITH CHECK (true)',
     ):
         op.execute(statement)
     for table in own:
@@ -407,6 +435,7 @@ def downgrade() -> None:
     op.drop_table("notification_schedules", schema="platform")
     op.drop_table("notification_preferences", schema="platform")
     op.drop_table("vapid_keys", schema="platform")
+    op.drop_table("outgoing_emails", schema="platform")
     op.drop_index(
         op.f("ix_platform_outbox_events_space_id"), table_name="outbox_events", schema="platform"
     )

@@ -11,14 +11,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from commonhold.apps.homes.routes import routers as homes_routers
-from commonhold.platform import background
 from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
 from commonhold.platform.health import router as health_router
 from commonhold.platform.identity.routes import auth as auth_router
 from commonhold.platform.identity.routes import me as me_router
 from commonhold.platform.jobs.routes import router as jobs_router
-from commonhold.platform.mail import Mailer, build_mailer
 from commonhold.platform.middleware import RequestContextMiddleware
 from commonhold.platform.notify.routes import notifications as notifications_router
 from commonhold.platform.notify.routes import operators as operators_router
@@ -43,7 +41,6 @@ whose `code` field is stable.
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
-    mailer: Mailer | None = None,
 ) -> FastAPI:
     """Build the app. Without ``database`` it connects at startup (embedded PostgreSQL if unset)."""
     settings = settings or get_settings()
@@ -59,7 +56,6 @@ def create_app(
         gc.collect()
         gc.freeze()
         yield
-        await background.drain()
         if owned:
             await app.state.db.dispose()
 
@@ -72,7 +68,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
-    app.state.mailer = mailer or build_mailer(settings)
     app.state.rate_limiter = RateLimiter(settings.redis_url)
     install_problem_handlers(app)
     platform_routers = [

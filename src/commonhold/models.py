@@ -14,6 +14,7 @@ from commonhold.platform.billing.models import Subscription, TierLimit
 from commonhold.platform.db.base import Base
 from commonhold.platform.events.models import EventReceipt, OutboxEvent
 from commonhold.platform.identity.models import RefreshToken, User, UserToken
+from commonhold.platform.mail.models import OutgoingEmail
 from commonhold.platform.notify.models import (
     Notification,
     NotificationDelivery,
@@ -40,6 +41,7 @@ __all__ = [
     "NotificationSchedule",
     "NotificationTemplate",
     "OutboxEvent",
+    "OutgoingEmail",
     "PushSubscription",
     "RefreshToken",
     "Room",

@@ -13,6 +13,7 @@ SCHEDULED_JOB_POLL_SECONDS = 0.5
 TASK_MODULES = (
     "commonhold.platform.jobs.tasks",
     "commonhold.platform.events.tasks",
+    "commonhold.platform.mail.tasks",
     "commonhold.platform.notify.tasks",
     "commonhold.platform.identity.tasks",
     "commonhold.apps.homes.tasks",

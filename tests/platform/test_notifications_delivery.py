@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from commonhold.platform.jobs import defer_in_transaction
-from commonhold.platform.notify.delivery import DELIVERY_ATTEMPTS
+from commonhold.platform.mail.senders import SEND_ATTEMPTS
 from commonhold.platform.notify.service import notify
 from commonhold.platform.notify.tasks import send_digests
 from tests.conftest import Inbox, _free_port, mail_part
@@ -193,7 +193,7 @@ async def test_an_unreachable_mail_server_is_retried_then_given_up(live: LiveWor
     await live.execute(
         "UPDATE platform.notification_deliveries SET attempts = :before_last "
         "WHERE user_id = :user_id AND channel = 'email'",
-        before_last=DELIVERY_ATTEMPTS - 1,
+        before_last=SEND_ATTEMPTS - 1,
         user_id=user.id,
     )
     await live.execute(
@@ -204,7 +204,7 @@ async def test_an_unreachable_mail_server_is_retried_then_given_up(live: LiveWor
     )
     await unreachable.run_jobs()
     status, attempts, error, _, _ = (await _deliveries(live, user))["email"]
-    assert (status, attempts, error) == ("failed", DELIVERY_ATTEMPTS, "unreachable")
+    assert (status, attempts, error) == ("failed", SEND_ATTEMPTS, "unreachable")
 
 
 async def test_a_wording_with_a_missing_variable_fails_the_email_not_the_worker(

@@ -36,6 +36,7 @@ NOTIFY_TABLES = [
     "platform.push_subscriptions",
     "platform.notification_templates",
     "platform.outbox_events",
+    "platform.outgoing_emails",
 ]
 
 
@@ -419,6 +420,8 @@ async def test_every_notification_table_forces_row_level_security(
         "platform.push_subscriptions": ["DELETE", "INSERT", "SELECT", "UPDATE"],
         "platform.notification_templates": ["DELETE", "INSERT", "SELECT", "UPDATE"],
         "platform.outbox_events": ["INSERT"],
+        # Mail is queued by requests; its links are read only by the worker's system jobs.
+        "platform.outgoing_emails": ["INSERT"],
         "platform.vapid_keys": [],
         "platform.event_receipts": [],
     }

@@ -12,17 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.authz import AuthSubject
-from commonhold.platform.background import spawn
-from commonhold.platform.db.session import (
-    Database,
-    discard_after_commit,
-    pop_after_commit,
-    set_user_context,
-)
+from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.errors import AppError, NotFound, Unauthorized
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import decode_access_token
-from commonhold.platform.mail import Mailer
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.settings import Settings
 
@@ -35,18 +28,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_mailer(request: Request) -> Mailer:
-    mailer: Mailer = request.app.state.mailer
-    return mailer
-
-
 def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-MailerDep = Annotated[Mailer, Depends(get_mailer)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
@@ -90,7 +77,7 @@ async def db_session(
     """One transaction per request: committed when the endpoint returns, rolled back on error.
 
     Scoped to the endpoint function, so the commit happens before the response is sent.
-    Work registered with ``after_commit`` starts once the commit succeeded.
+    Jobs the request deferred (``defer_in_transaction``) commit or vanish with it.
     """
     database: Database = request.app.state.db
     async with database.sessionmaker() as session:
@@ -99,18 +86,11 @@ async def db_session(
             yield session
             await session.commit()
         except AppError as error:
-            if not error.keep_changes:
-                discard_after_commit(session)
-                await session.rollback()
-                raise
-            await session.commit()
+            await (session.commit() if error.keep_changes else session.rollback())
             raise
         except BaseException:
-            discard_after_commit(session)
             await session.rollback()
             raise
-        for callback in pop_after_commit(session):
-            spawn(callback(), name="after_commit")
 
 
 CurrentUser = Annotated[AuthSubject, Depends(require_subject)]

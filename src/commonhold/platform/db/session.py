@@ -8,9 +8,7 @@ next user of a pooled connection.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
@@ -19,9 +17,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-
-AfterCommit = Callable[[], Coroutine[Any, Any, None]]
-_AFTER_COMMIT_KEY = "after_commit"
 
 
 @dataclass
@@ -54,17 +49,3 @@ async def set_invitation_context(session: AsyncSession, token_hash: str) -> None
         text("SELECT set_config('app.invitation_token_hash', :token_hash, true)"),
         {"token_hash": token_hash},
     )
-
-
-def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
-    """Run ``callback`` once the request's transaction has committed (never on rollback)."""
-    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
-
-
-def pop_after_commit(session: AsyncSession) -> list[AfterCommit]:
-    callbacks: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
-    return callbacks
-
-
-def discard_after_commit(session: AsyncSession) -> None:
-    session.info.pop(_AFTER_COMMIT_KEY, None)

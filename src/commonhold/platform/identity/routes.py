@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from commonhold.platform.deps import CurrentUser, MailerDep, RateLimiterDep, Session, SettingsDep
+from commonhold.platform.deps import CurrentUser, RateLimiterDep, Session, SettingsDep
 from commonhold.platform.identity import service
 from commonhold.platform.identity.schemas import (
     LoginRequest,
@@ -49,10 +49,9 @@ async def signup(
     request: Request,
     session: Session,
     settings: SettingsDep,
-    mailer: MailerDep,
 ) -> TokenResponse:
     """Creates the account, mails a verification link and returns a first token pair."""
-    return await service.signup(session, settings, mailer, body, _client(request))
+    return await service.signup(session, settings, body, _client(request))
 
 
 @auth.post(
@@ -119,10 +118,10 @@ async def verify_email(body: TokenRequest, session: Session) -> None:
     responses=problem_responses(401),
 )
 async def resend_verification(
-    subject: CurrentUser, session: Session, settings: SettingsDep, mailer: MailerDep
+    subject: CurrentUser, session: Session, settings: SettingsDep
 ) -> None:
     user = await service.current_user(session, subject.user_id)
-    await service.send_email_verification(session, settings, mailer, user)
+    await service.send_email_verification(session, settings, user)
 
 
 @auth.post(
@@ -136,12 +135,11 @@ async def request_password_reset(
     request: Request,
     session: Session,
     settings: SettingsDep,
-    mailer: MailerDep,
     limiter: RateLimiterDep,
 ) -> None:
     """Always answers 202, whether or not an account uses the address."""
     await limiter.hit(settings.login_rate_limit, "reset-ip", _client(request).ip or "unknown")
-    await service.request_password_reset(session, settings, mailer, body.email)
+    await service.request_password_reset(session, settings, body.email)
 
 
 @auth.post(

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform import audit
 from commonhold.platform.db.base import utcnow
-from commonhold.platform.db.session import after_commit
 from commonhold.platform.errors import InvalidToken
 from commonhold.platform.identity import repository as repo
 from commonhold.platform.identity import security
@@ -36,7 +35,7 @@ from commonhold.platform.identity.schemas import (
     UserRead,
     UserUpdate,
 )
-from commonhold.platform.mail import Email, Mailer
+from commonhold.platform.mail import Email, queue_email
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.settings import Settings
 
@@ -86,13 +85,13 @@ async def create_user(
 
 
 async def signup(
-    session: AsyncSession, settings: Settings, mailer: Mailer, body: SignupRequest, client: Client
+    session: AsyncSession, settings: Settings, body: SignupRequest, client: Client
 ) -> TokenResponse:
     user = await create_user(session, body.email, body.password, body.display_name, body.timezone)
     await audit.record(
         session, "user.signed_up", actor_id=user.id, target_type="user", target_id=user.id
     )
-    await send_email_verification(session, settings, mailer, user)
+    await send_email_verification(session, settings, user)
     return await _open_session(session, settings, user, client)
 
 
@@ -198,13 +197,6 @@ async def update_profile(session: AsyncSession, user_id: uuid.UUID, body: UserUp
     return user
 
 
-def _mail_after_commit(session: AsyncSession, mailer: Mailer, email: Email) -> None:
-    async def send() -> None:
-        await mailer.send(email)
-
-    after_commit(session, send)
-
-
 async def _issue_user_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
     token = security.new_opaque_token()
     repo.add_user_token(
@@ -214,18 +206,15 @@ async def _issue_user_token(session: AsyncSession, user: User, purpose: str, ttl
     return token
 
 
-async def send_email_verification(
-    session: AsyncSession, settings: Settings, mailer: Mailer, user: User
-) -> None:
+async def send_email_verification(session: AsyncSession, settings: Settings, user: User) -> None:
     if user.email_verified_at is not None:
         return
     token = await _issue_user_token(
         session, user, VERIFY_EMAIL, timedelta(minutes=settings.email_token_ttl_minutes)
     )
     link = f"{settings.public_url}/verify-email?token={token}"
-    _mail_after_commit(
+    await queue_email(
         session,
-        mailer,
         Email(
             to=user.email,
             subject="Confirm your email address",
@@ -250,9 +239,7 @@ async def verify_email(session: AsyncSession, token: str) -> None:
     await audit.record(session, "user.email_verified", actor_id=user.id)
 
 
-async def request_password_reset(
-    session: AsyncSession, settings: Settings, mailer: Mailer, email: str
-) -> None:
+async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
     """Mail a reset link if the account exists. The caller's answer is the same either way."""
     user = await repo.user_by_email(session, email)
     if user is None or not user.is_active:
@@ -261,9 +248,8 @@ async def request_password_reset(
         session, user, RESET_PASSWORD, timedelta(minutes=settings.password_reset_ttl_minutes)
     )
     link = f"{settings.public_url}/reset-password?token={token}"
-    _mail_after_commit(
+    await queue_email(
         session,
-        mailer,
         Email(
             to=user.email,
             subject="Reset your password",

@@ -6,14 +6,13 @@ import json
 import uuid
 from dataclasses import dataclass
 
-import aiosmtplib
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.identity.models import User
-from commonhold.platform.mail import Email, Mailer
+from commonhold.platform.mail.senders import SEND_ATTEMPTS, Attempt, Email, Mailer, send_email
 from commonhold.platform.notify import repository as repo
 from commonhold.platform.notify.models import Notification, VapidKey
 from commonhold.platform.notify.templates import WordingError, render, wording_of
@@ -27,8 +26,6 @@ from commonhold.platform.notify.webpush import (
 )
 
 log = structlog.get_logger(__name__)
-# A delivery is tried this many times in all; then the log says it failed.
-DELIVERY_ATTEMPTS = 5
 # What a push message may carry: push services refuse bodies over 4 KiB once encrypted.
 PUSH_TEXT_LIMIT = 1000
 
@@ -37,15 +34,6 @@ PUSH_TEXT_LIMIT = 1000
 class Outcome:
     status: str  # the delivery's status afterwards
     retry: bool = False
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One try on one channel: sent, failed, skipped (nothing to send to) or retry."""
-
-    status: str
-    response: str
-    error: str | None = None
 
 
 async def attempt_delivery(
@@ -65,7 +53,7 @@ async def attempt_delivery(
         result = await _send_email(session, mailer, notification, user)
     else:
         result = await _send_push(session, vapid_subject, notification)
-    retry = result.status == "retry" and delivery.attempts < DELIVERY_ATTEMPTS
+    retry = result.status == "retry" and delivery.attempts < SEND_ATTEMPTS
     delivery.status = (
         "pending" if retry else ("failed" if result.status == "retry" else result.status)
     )
@@ -88,26 +76,6 @@ async def _send_email(
         return Attempt("failed", str(error), "template_error")
     email = Email(to=user.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
     return await send_email(mailer, email)
-
-
-async def send_email(mailer: Mailer, email: Email) -> Attempt:
-    """Hand ``email`` to the mail server: a 5xx answer (the address bounced, the message was
-    refused) is final; a 4xx answer or an unreachable server is worth another try."""
-    try:
-        return Attempt("sent", await mailer.send(email))
-    except aiosmtplib.SMTPRecipientsRefused as refused:
-        answers = "; ".join(f"{each.code} {each.message}" for each in refused.recipients)
-        final = all(each.code >= 500 for each in refused.recipients)
-        return Attempt("failed" if final else "retry", answers, "bounced" if final else "deferred")
-    except aiosmtplib.SMTPResponseException as error:
-        final = error.code >= 500
-        return Attempt(
-            "failed" if final else "retry",
-            f"{error.code} {error.message}",
-            "rejected" if final else "deferred",
-        )
-    except (aiosmtplib.SMTPException, OSError) as error:
-        return Attempt("retry", str(error) or type(error).__name__, "unreachable")
 
 
 async def _send_push(

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.identity.models import User
 from commonhold.platform.mail import Email, Mailer
+from commonhold.platform.mail.senders import SEND_ATTEMPTS, Attempt, send_email
 from commonhold.platform.notify import repository as repo
-from commonhold.platform.notify.delivery import DELIVERY_ATTEMPTS, Attempt, send_email
 from commonhold.platform.notify.models import NotificationSchedule
 from commonhold.platform.notify.schedule import last_digest_moment
 from commonhold.platform.notify.templates import WordingError, render, wording_of
@@ -73,6 +73,6 @@ async def send_digest(session: AsyncSession, mailer: Mailer, user_id: uuid.UUID)
         delivery.provider_response, delivery.error = result.response, result.error
         if result.status == "sent":
             delivery.status, delivery.sent_at = "sent", now
-        elif result.status == "failed" or delivery.attempts >= DELIVERY_ATTEMPTS:
+        elif result.status == "failed" or delivery.attempts >= SEND_ATTEMPTS:
             delivery.status = "failed"
     return len(rows) if result.status == "sent" else 0

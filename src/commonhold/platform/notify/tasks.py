@@ -9,8 +9,9 @@ import structlog
 from commonhold.platform.jobs import JobContext, job_app, settings_of, system_database_of
 from commonhold.platform.jobs.reliability import Backoff
 from commonhold.platform.mail import build_mailer
+from commonhold.platform.mail.senders import SEND_ATTEMPTS
 from commonhold.platform.notify import repository as repo
-from commonhold.platform.notify.delivery import DELIVERY_ATTEMPTS, attempt_delivery
+from commonhold.platform.notify.delivery import attempt_delivery
 from commonhold.platform.notify.digest import send_digest
 
 log = structlog.get_logger(__name__)
@@ -23,8 +24,8 @@ class DeliveryPostponed(Exception):
 @job_app.task(
     name="notify.deliver",
     pass_context=True,
-    # The delivery log counts attempts too, and gives up at DELIVERY_ATTEMPTS.
-    retry=Backoff(max_attempts=DELIVERY_ATTEMPTS, base_seconds=5.0),
+    # The delivery log counts attempts too, and gives up at SEND_ATTEMPTS.
+    retry=Backoff(max_attempts=SEND_ATTEMPTS, base_seconds=5.0),
 )
 async def deliver(context: JobContext, delivery_id: str) -> str:
     """Send one email or push delivery; returns its status afterwards."""

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from commonhold.platform.audit import AuditEntryRead
-from commonhold.platform.deps import CurrentUser, MailerDep, Session, SettingsDep
+from commonhold.platform.deps import CurrentUser, Session, SettingsDep
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
 from commonhold.platform.spaces import service
@@ -204,11 +204,10 @@ async def invite(
     subject: CurrentUser,
     session: Session,
     settings: SettingsDep,
-    mailer: MailerDep,
 ) -> InvitationRead:
     """Mails a single-use link that expires after 7 days. Inviting the same address again
     replaces its pending invitation."""
-    return await service.invite(session, settings, mailer, subject, space_id, body)
+    return await service.invite(session, settings, subject, space_id, body)
 
 
 @spaces.delete(

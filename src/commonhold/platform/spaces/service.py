@@ -14,11 +14,11 @@ from commonhold.platform import audit
 from commonhold.platform.authz import ROLE_RANK, AuthSubject, Permission, role_allows
 from commonhold.platform.billing import limits
 from commonhold.platform.db.base import utcnow
-from commonhold.platform.db.session import after_commit, set_invitation_context
+from commonhold.platform.db.session import set_invitation_context
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import hash_opaque_token, new_opaque_token
-from commonhold.platform.mail import Email, Mailer
+from commonhold.platform.mail import Email, queue_email
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.spaces import repository as repo
 from commonhold.platform.spaces.errors import (
@@ -319,7 +319,6 @@ async def list_invitations(
 async def invite(
     session: AsyncSession,
     settings: Settings,
-    mailer: Mailer,
     subject: AuthSubject,
     space_id: uuid.UUID,
     body: InvitationCreate,
@@ -359,21 +358,20 @@ async def invite(
     )
     inviter = await identity_repo.user_by_id(session, subject.user_id)
     assert inviter is not None
-    email = Email(
-        to=body.email,
-        subject=f"{inviter.display_name} invited you to {access.space.name}",
-        text=(
-            f"{inviter.display_name} invited you to join {access.space.name} as {body.role}.\n\n"
-            f"Accept: {settings.public_url}/invitations/{token}\n\n"
-            f"Or, signed in, POST /api/v1/invitations/{token}/accept\n\n"
-            f"The invitation expires in {settings.invitation_ttl_days} days."
+    await queue_email(
+        session,
+        Email(
+            to=body.email,
+            subject=f"{inviter.display_name} invited you to {access.space.name}",
+            text=(
+                f"{inviter.display_name} invited you to join {access.space.name} "
+                f"as {body.role}.\n\n"
+                f"Accept: {settings.public_url}/invitations/{token}\n\n"
+                f"Or, signed in, POST /api/v1/invitations/{token}/accept\n\n"
+                f"The invitation expires in {settings.invitation_ttl_days} days."
+            ),
         ),
     )
-
-    async def send() -> None:
-        await mailer.send(email)
-
-    after_commit(session, send)
     return _invitation_read(invitation)
 
 

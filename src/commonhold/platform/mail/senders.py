@@ -1,4 +1,4 @@
-"""Outgoing email: printed to the log by default, sent over SMTP when configured."""
+"""Mail servers: messages are printed to the log by default, sent over SMTP when configured."""
 
 from __future__ import annotations
 
@@ -63,3 +63,37 @@ class SmtpMailer:
 
 def build_mailer(settings: Settings) -> Mailer:
     return SmtpMailer(settings) if settings.mailer == "smtp" else LogMailer()
+
+
+# A message is tried this many times in all before it counts as failed.
+SEND_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at handing a message over: sent, failed, skipped (nothing to send to) or
+    retry (worth another try later)."""
+
+    status: str
+    response: str
+    error: str | None = None
+
+
+async def send_email(mailer: Mailer, email: Email) -> Attempt:
+    """Hand ``email`` to the mail server: a 5xx answer (the address bounced, the message was
+    refused) is final; a 4xx answer or an unreachable server is worth another try."""
+    try:
+        return Attempt("sent", await mailer.send(email))
+    except aiosmtplib.SMTPRecipientsRefused as refused:
+        answers = "; ".join(f"{each.code} {each.message}" for each in refused.recipients)
+        final = all(each.code >= 500 for each in refused.recipients)
+        return Attempt("failed" if final else "retry", answers, "bounced" if final else "deferred")
+    except aiosmtplib.SMTPResponseException as error:
+        final = error.code >= 500
+        return Attempt(
+            "failed" if final else "retry",
+            f"{error.code} {error.message}",
+            "rejected" if final else "deferred",
+        )
+    except (aiosmtplib.SMTPException, OSError) as error:
+        return Attempt("retry", str(error) or type(error).__name__, "unreachable")
