@@ -1,7 +1,8 @@
 """Background jobs on procrastinate (PostgreSQL-backed). Modules declare tasks on ``job_app``."""
 
+from procrastinate import JobContext
+
 from commonhold.platform.jobs.app import (
-    JobContext,
     database_of,
     defer_in_transaction,
     job_app,

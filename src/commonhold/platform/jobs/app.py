@@ -65,14 +65,3 @@ def settings_of(context: JobContext) -> Settings:
     settings = context.additional_context["settings"]
     assert isinstance(settings, Settings)
     return settings
-
-
-__all__ = [
-    "JobContext",
-    "database_of",
-    "defer_in_transaction",
-    "job_app",
-    "open_jobs",
-    "settings_of",
-    "system_database_of",
-]

@@ -15,6 +15,11 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 STALLED_AFTER_SECONDS = 30.0
 
 
+class RetryLater(Exception):
+    """Raised by a task whose peer (a mail server, a push service) cannot take the work now,
+    after it has recorded the attempt: its ``Backoff`` decides when it runs again."""
+
+
 @dataclass(frozen=True)
 class Backoff(BaseRetryStrategy):
     """Retry up to ``max_attempts`` times, waiting a random time up to ``base_seconds * 2**n``

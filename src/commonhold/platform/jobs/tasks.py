@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commonhold.platform.jobs.app import JobContext, job_app
+from commonhold.platform.jobs import JobContext, job_app
 from commonhold.platform.jobs.reliability import recover_stalled_jobs
 
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 import uuid
 
 from commonhold.platform.jobs import JobContext, job_app, settings_of, system_database_of
-from commonhold.platform.jobs.reliability import Backoff
+from commonhold.platform.jobs.reliability import Backoff, RetryLater
 from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.platform.mail.senders import SEND_ATTEMPTS, build_mailer
-
-
-class SendingPostponed(Exception):
-    """The mail server could not take the message now; the job is retried later."""
 
 
 @job_app.task(
@@ -25,4 +21,4 @@ async def send_queued(context: JobContext, email_id: str) -> None:
             session, build_mailer(settings_of(context)), uuid.UUID(email_id)
         )
     if retry:
-        raise SendingPostponed(email_id)
+        raise RetryLater(email_id)

@@ -7,7 +7,7 @@ import uuid
 import structlog
 
 from commonhold.platform.jobs import JobContext, job_app, settings_of, system_database_of
-from commonhold.platform.jobs.reliability import Backoff
+from commonhold.platform.jobs.reliability import Backoff, RetryLater
 from commonhold.platform.mail import build_mailer
 from commonhold.platform.mail.senders import SEND_ATTEMPTS
 from commonhold.platform.notify import repository as repo
@@ -15,10 +15,6 @@ from commonhold.platform.notify.delivery import attempt_delivery
 from commonhold.platform.notify.digest import send_digest
 
 log = structlog.get_logger(__name__)
-
-
-class DeliveryPostponed(Exception):
-    """The channel's provider could not take the message now; the job is retried later."""
 
 
 @job_app.task(
@@ -35,7 +31,7 @@ async def deliver(context: JobContext, delivery_id: str) -> str:
             session, build_mailer(settings), settings.vapid_subject, uuid.UUID(delivery_id)
         )
     if outcome.retry:
-        raise DeliveryPostponed(delivery_id)
+        raise RetryLater(delivery_id)
     return outcome.status
 
 
