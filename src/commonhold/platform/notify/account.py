@@ -90,10 +90,7 @@ async def preferences(session: AsyncSession, subject: AuthSubject) -> list[TypeP
             type=kind.key,
             description=kind.description,
             channels={
-                channel: chosen.get(
-                    (kind.key, channel),
-                    "immediate" if channel in kind.default_channels else "off",
-                )
+                channel: chosen.get((kind.key, channel), kind.default_mode(channel))
                 for channel in CHANNELS
             },
         )

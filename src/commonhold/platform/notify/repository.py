@@ -22,7 +22,7 @@ from commonhold.platform.notify.models import (
 
 
 async def recipients(
-    session: AsyncSession, user_ids: Sequence[uuid.UUID], type_key: str
+    session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> Sequence[Row[User, NotificationSchedule]]:
     """Active users with their schedule (if they set one)."""
     statement = (

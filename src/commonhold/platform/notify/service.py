@@ -42,11 +42,10 @@ async def notify(
     modes = await repo.preferences(session, user_ids, type_key)
     now = utcnow()
     created: list[uuid.UUID] = []
-    for user, schedule in await repo.recipients(session, user_ids, type_key):
+    for user, schedule in await repo.recipients(session, user_ids):
 
         def mode(channel: str, user_id: uuid.UUID = user.id) -> str:
-            default = "immediate" if channel in kind.default_channels else "off"
-            return modes.get((user_id, channel), default)
+            return modes.get((user_id, channel), kind.default_mode(channel))
 
         notification_id = await repo.add_notification(
             session,

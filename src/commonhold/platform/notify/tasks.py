@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import structlog
-
 from commonhold.platform.jobs import JobContext, job_app, settings_of, system_database_of
 from commonhold.platform.jobs.reliability import Backoff, RetryLater
 from commonhold.platform.mail import build_mailer
@@ -13,8 +11,6 @@ from commonhold.platform.mail.senders import SEND_ATTEMPTS
 from commonhold.platform.notify import repository as repo
 from commonhold.platform.notify.delivery import attempt_delivery
 from commonhold.platform.notify.digest import send_digest
-
-log = structlog.get_logger(__name__)
 
 
 @job_app.task(

@@ -33,6 +33,10 @@ class NotificationType:
     example: dict[str, Any]
     default_channels: frozenset[str] = field(default_factory=lambda: frozenset(CHANNELS))
 
+    def default_mode(self, channel: str) -> str:
+        """How the type reaches someone who has not chosen."""
+        return "immediate" if channel in self.default_channels else "off"
+
 
 NOTIFICATION_TYPES: dict[str, NotificationType] = {}
 
