@@ -17,6 +17,8 @@ from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.events import DomainEvent, publish, subscriber
 from commonhold.platform.events.tasks import deliver, dispatch, relay
 from commonhold.platform.jobs import defer_in_transaction
+from commonhold.platform.mail.tasks import send_queued
+from commonhold.platform.notify.tasks import deliver as deliver_notification
 from tests.factories import create_space
 from tests.live import LiveWorld
 
@@ -128,11 +130,21 @@ async def test_jobs_about_vanished_rows_finish_quietly(live: LiveWorld) -> None:
             session, deliver, event_id=missing, subscriber="tests.record_thing"
         )
         await defer_in_transaction(session, deliver, event_id=missing, subscriber="nobody.listens")
+        await defer_in_transaction(session, send_queued, email_id=missing)
+        await defer_in_transaction(session, deliver_notification, delivery_id=missing)
     await live.run_jobs()
     statuses = await live.execute(
-        "SELECT status::text FROM procrastinate_jobs WHERE args->>'event_id' = :id", id=missing
+        "SELECT task_name, status::text FROM procrastinate_jobs WHERE :id IN "
+        "(args->>'event_id', args->>'email_id', args->>'delivery_id') ORDER BY id",
+        id=missing,
     )
-    assert statuses == [("succeeded",)] * 3
+    assert statuses == [
+        ("events.dispatch", "succeeded"),
+        ("events.deliver", "succeeded"),
+        ("events.deliver", "succeeded"),
+        ("mail.send", "succeeded"),
+        ("notify.deliver", "succeeded"),
+    ]
 
 
 async def test_events_are_relayed_to_the_topic_exchange_with_their_id(
