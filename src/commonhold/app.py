@@ -26,6 +26,7 @@ from commonhold.platform.ratelimit import RateLimiter
 from commonhold.platform.spaces.routes import invitations as invitations_router
 from commonhold.platform.spaces.routes import spaces as spaces_router
 from commonhold.platform.sync.gateway import RealtimeGateway
+from commonhold.platform.sync.routes import router as sync_router
 from commonhold.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -79,6 +80,7 @@ def create_app(
         notifications_router,
         operators_router,
         jobs_router,
+        sync_router,
     ]
     for router in (*platform_routers, *homes_routers):
         app.include_router(router)

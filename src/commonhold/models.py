@@ -25,6 +25,7 @@ from commonhold.platform.notify.models import (
     VapidKey,
 )
 from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
+from commonhold.platform.sync.models import changes, sync_horizon
 
 metadata = Base.metadata
 
@@ -55,5 +56,7 @@ __all__ = [
     "User",
     "UserToken",
     "VapidKey",
+    "changes",
     "metadata",
+    "sync_horizon",
 ]

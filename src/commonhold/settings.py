@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     amqp_url: str | None = None
     amqp_exchange: str = "commonhold.events"
 
+    # How long clients may stay offline and still catch up from their cursor.
+    sync_retention_days: int = 90
+
     redis_url: str | None = None
     api_rate_limit: str = "100/minute"
     login_rate_limit: str = "10/minute"

@@ -15,6 +15,7 @@ TASK_MODULES = (
     "commonhold.platform.events.tasks",
     "commonhold.platform.mail.tasks",
     "commonhold.platform.notify.tasks",
+    "commonhold.platform.sync.tasks",
     "commonhold.platform.identity.tasks",
     "commonhold.apps.homes.tasks",
 )

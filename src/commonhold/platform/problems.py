@@ -96,6 +96,7 @@ _DESCRIPTIONS = {
     403: "The caller may not do this",
     404: "Not found, or not visible to the caller",
     409: "Conflicts with the current state",
+    410: "Gone: what the request refers to is no longer kept",
     413: "Request body too large",
     422: "The request body or parameters are not valid",
     429: "Rate limited; retry after the Retry-After header's seconds",

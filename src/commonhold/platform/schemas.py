@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 
 class RequestBody(BaseModel):
@@ -35,3 +35,7 @@ Email = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_l
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# A synced entity's version: 1 when created, one more with every change (as /sync reports).
+Version = Annotated[
+    int, Field(description="1 when created, one more with every change.", examples=[3])
+]

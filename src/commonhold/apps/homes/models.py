@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commonhold.platform.db.base import Base, created_at_column, updated_at_column, uuid_pk
+from commonhold.platform.sync.models import SYNCED, synced_version
 
 SCHEMA = "homes"
 CONDITIONS = ("excellent", "good", "fair", "poor")
@@ -78,6 +79,7 @@ class HomeDetails(Base):
 
 class Room(Base):
     __tablename__ = "rooms"
+    __mapper_args__ = SYNCED
     __table_args__ = (
         Index("ix_rooms_space_sort", "space_id", "sort_order"),
         {"schema": SCHEMA},
@@ -90,6 +92,7 @@ class Room(Base):
     floor: Mapped[int | None] = mapped_column(SmallInteger)
     notes: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    version: Mapped[int] = synced_version()
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -97,6 +100,7 @@ class Room(Base):
 
 class Item(Base):
     __tablename__ = "items"
+    __mapper_args__ = SYNCED
     __table_args__ = (
         CheckConstraint("purchase_price >= 0", name="purchase_price"),
         CheckConstraint(_one_of("condition", CONDITIONS), name="condition"),
@@ -134,6 +138,7 @@ class Item(Base):
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(ITEM_SEARCH_VECTOR, persisted=True), deferred=True
     )
+    version: Mapped[int] = synced_version()
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -167,6 +172,7 @@ class Task(Base):
     """
 
     __tablename__ = "tasks"
+    __mapper_args__ = SYNCED
     __table_args__ = (
         CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
         CheckConstraint(_one_of("recurrence", FREQUENCIES), name="recurrence"),
@@ -225,6 +231,7 @@ class Task(Base):
     notify_days_before: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     notify_day_of: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    version: Mapped[int] = synced_version()
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -234,6 +241,7 @@ class TaskInstance(Base):
     """One occurrence of a task on one date: the record of whether it was done."""
 
     __tablename__ = "task_instances"
+    __mapper_args__ = SYNCED
     __table_args__ = (
         CheckConstraint(_one_of("status", INSTANCE_STATUSES), name="status"),
         UniqueConstraint("task_id", "due_date", name="uq_task_instances_task_due"),
@@ -251,6 +259,7 @@ class TaskInstance(Base):
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = synced_version()
     created_at: Mapped[datetime] = created_at_column()
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints
 
-from commonhold.platform.schemas import Name, RequestBody, ResponseBody
+from commonhold.platform.schemas import Name, RequestBody, ResponseBody, Version
 
 HomeType = Literal[
     "single_family", "townhouse", "condo", "apartment", "duplex", "mobile_home", "cabin", "other"
@@ -97,6 +97,7 @@ class RoomOrder(RequestBody):
 
 class RoomRead(ResponseBody):
     id: uuid.UUID
+    version: Version
     home_id: uuid.UUID = Field(validation_alias="space_id")
     name: str = Field(examples=["Kitchen"])
     room_type: str | None
@@ -135,6 +136,7 @@ class ItemUpdate(ItemFields):
 
 class ItemRead(ResponseBody):
     id: uuid.UUID
+    version: Version
     home_id: uuid.UUID = Field(validation_alias="space_id")
     room_id: uuid.UUID
     name: str = Field(examples=["Dishwasher"])

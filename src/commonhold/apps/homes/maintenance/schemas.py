@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from commonhold.platform.recurrence import MAX_INTERVAL, Frequency, Mode
-from commonhold.platform.schemas import Name, RequestBody, ResponseBody
+from commonhold.platform.schemas import Name, RequestBody, ResponseBody, Version
 
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 # Dates a household plans with; far-off years only lead rules past the calendar's end.
@@ -80,6 +80,7 @@ class TaskUpdate(TaskFields):
 
 class TaskRead(ResponseBody):
     id: uuid.UUID
+    version: Version
     home_id: uuid.UUID = Field(validation_alias="space_id")
     title: str = Field(examples=["Change the furnace filter"])
     description: str | None
@@ -109,6 +110,7 @@ class TaskRead(ResponseBody):
 
 class InstanceRead(ResponseBody):
     id: uuid.UUID
+    version: Version
     task_id: uuid.UUID
     home_id: uuid.UUID = Field(validation_alias="space_id")
     due_date: date = Field(examples=["2026-04-15"])

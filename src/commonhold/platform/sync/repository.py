@@ -1,0 +1,94 @@
+"""Every SQL statement of the change log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, Text, cast, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commonhold.platform.sync.models import TransactionId, changes, sync_horizon
+
+Position = tuple[int, int]
+
+
+def _position(position: Position) -> tuple[object, ...]:
+    txid, change_id = position
+    return (cast(literal(str(txid)), TransactionId()), literal(change_id))
+
+
+async def final_before(session: AsyncSession) -> int:
+    """The oldest transaction that may still be running: every change of an older one is
+    committed or gone for good."""
+    xmin = await session.scalar(
+        select(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text))
+    )
+    assert xmin is not None
+    return int(xmin)
+
+
+async def changes_after(
+    session: AsyncSession, after: Position, before_txid: int, limit: int
+) -> Sequence[Row[tuple[object, ...]]]:
+    """The caller's changes (row-level security) after ``after``, of transactions older than
+    ``before_txid``, in log order."""
+    statement = (
+        select(
+            cast(changes.c.txid, Text).label("txid"),
+            changes.c.id,
+            changes.c.space_id,
+            changes.c.actor_id,
+            changes.c.entity_type,
+            changes.c.entity_id,
+            changes.c.action,
+            changes.c.fields,
+            changes.c.version,
+            changes.c.occurred_at,
+        )
+        .where(
+            tuple_(changes.c.txid, changes.c.id) > tuple_(*_position(after)),
+            changes.c.txid < cast(literal(str(before_txid)), TransactionId()),
+        )
+        .order_by(changes.c.txid, changes.c.id)
+        .limit(limit)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def horizon(session: AsyncSession) -> Position | None:
+    row = (
+        await session.execute(select(cast(sync_horizon.c.txid, Text), sync_horizon.c.change_id))
+    ).first()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+_TRIM = text(
+    """
+    WITH gone AS (
+      DELETE FROM platform.changes WHERE occurred_at < :older_than RETURNING txid, id
+    )
+    SELECT (SELECT count(*) FROM gone) AS count, newest.txid::text AS txid, newest.id
+    FROM gone newest ORDER BY newest.txid DESC, newest.id DESC LIMIT 1
+    """
+)
+
+
+async def trim(session: AsyncSession, older_than: datetime) -> int:
+    """Delete the changes that happened before ``older_than`` and move the horizon past the
+    newest of them; returns how many went."""
+    row = (await session.execute(_TRIM, {"older_than": older_than})).mappings().first()
+    if row is None:
+        return 0
+    newest = max((int(row["txid"]), int(row["id"])), await horizon(session) or (0, 0))
+    upsert = insert(sync_horizon).values(
+        id=1, txid=cast(literal(str(newest[0])), TransactionId()), change_id=newest[1]
+    )
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"txid": upsert.excluded.txid, "change_id": upsert.excluded.change_id},
+        )
+    )
+    return int(row["count"])

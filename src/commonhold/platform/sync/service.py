@@ -1,0 +1,58 @@
+"""Catching up: the changes of the caller's spaces since a position in the log."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commonhold.platform.errors import AppError
+from commonhold.platform.pagination import InvalidCursor
+from commonhold.platform.sync import repository as repo
+from commonhold.platform.sync.schemas import ChangeRead, SyncPage
+
+
+class ResyncRequired(AppError):
+    status = 410
+    code = "resync_required"
+    title = "The cursor is older than the change log keeps: load everything again"
+
+
+def parse_cursor(cursor: str) -> repo.Position:
+    txid, _, change_id = cursor.partition(".")
+    if not (txid.isdigit() and change_id.isdigit()) or len(cursor) > 41:
+        raise InvalidCursor()
+    return int(txid), int(change_id)
+
+
+def format_cursor(position: repo.Position) -> str:
+    return f"{position[0]}.{position[1]}"
+
+
+async def catch_up(session: AsyncSession, cursor: str | None, limit: int) -> SyncPage:
+    """Without a cursor: no changes, and the position to start from (take it before loading
+    everything, and no change between will be missed). With one: the changes after it."""
+    final_before = await repo.final_before(session)
+    if cursor is None:
+        return SyncPage(changes=[], next_cursor=format_cursor((final_before, 0)), has_more=False)
+    after = parse_cursor(cursor)
+    horizon = await repo.horizon(session)
+    if horizon is not None and after < horizon:
+        raise ResyncRequired()
+    rows = await repo.changes_after(session, after, final_before, limit + 1)
+    page, has_more = rows[:limit], len(rows) > limit
+    found = [
+        ChangeRead(
+            cursor=format_cursor((int(row.txid), row.id)),
+            space_id=row.space_id,
+            actor_id=row.actor_id,
+            entity_type=row.entity_type,
+            entity_id=row.entity_id,
+            action=row.action,
+            fields=row.fields,
+            version=row.version,
+            occurred_at=row.occurred_at,
+        )
+        for row in page
+    ]
+    # Nothing newer: everything before the oldest running transaction has been seen.
+    resume = found[-1].cursor if found else format_cursor(max(after, (final_before, 0)))
+    return SyncPage(changes=found, next_cursor=resume, has_more=has_more)

@@ -1,0 +1,167 @@
+"""The change log and catching up: every change of a synced entity, in commit order, for the
+members of its space only; a transaction that commits late is never skipped."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+
+from commonhold.platform.jobs import defer_in_transaction
+from commonhold.platform.sync.tasks import trim_changes
+from tests.apps.homes.factories import API, create_home, create_room
+from tests.factories import TestUser
+from tests.live import LiveWorld
+
+SYNC = f"{API}/sync"
+
+
+async def _sync(live: LiveWorld, user: TestUser, cursor: str | None = None, **params: Any) -> Any:
+    query = {**params, **({"cursor": cursor} if cursor else {})}
+    response = await live.client.get(SYNC, params=query, headers=user.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _summary(changes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(c["entity_type"], c["action"], c["version"]) for c in changes]
+
+
+async def test_a_rooms_life_comes_back_in_order_with_what_changed(live: LiveWorld) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    start = (await _sync(live, owner))["next_cursor"]
+
+    room = await create_room(live.client, owner, home["id"], "Pantry", floor=0)
+    renamed = await live.client.patch(
+        f"{API}/rooms/{room['id']}", json={"name": "Larder"}, headers=owner.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["version"] == 2
+    await live.client.delete(f"{API}/rooms/{room['id']}", headers=owner.headers)
+    await live.client.post(f"{API}/rooms/{room['id']}/restore", headers=owner.headers)
+
+    page = await _sync(live, owner, start)
+    changes = page["changes"]
+    assert _summary(changes) == [
+        ("homes.room", "created", 1),
+        ("homes.room", "updated", 2),
+        ("homes.room", "deleted", 3),
+        ("homes.room", "restored", 4),
+    ]
+    created, updated, deleted, restored = changes
+    assert {c["entity_id"] for c in changes} == {room["id"]}
+    assert {c["actor_id"] for c in changes} == {str(owner.id)}
+    assert created["fields"]["name"] == "Pantry"
+    assert created["fields"]["floor"] == 0
+    assert "version" not in created["fields"]
+    assert set(updated["fields"]) == {"name", "updated_at"}
+    assert updated["fields"]["name"] == "Larder"
+    assert deleted["fields"]["deleted_at"] is not None
+    assert restored["fields"]["deleted_at"] is None
+    assert page["next_cursor"] == restored["cursor"]
+    assert not page["has_more"]
+
+    again = await _sync(live, owner, page["next_cursor"])
+    assert again["changes"] == []
+
+
+async def test_other_households_hear_nothing(live: LiveWorld) -> None:
+    owner, stranger = await live.user(), await live.user()
+    start = (await _sync(live, stranger))["next_cursor"]
+    home = await create_home(live.client, owner)
+    await create_room(live.client, owner, home["id"], "Attic")
+    assert (await _sync(live, stranger, start))["changes"] == []
+
+
+async def test_pages_follow_one_another(live: LiveWorld) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    start = (await _sync(live, owner))["next_cursor"]
+    for name in ("Hall", "Study", "Garage"):
+        await create_room(live.client, owner, home["id"], name)
+
+    first = await _sync(live, owner, start, limit=2)
+    assert [c["fields"]["name"] for c in first["changes"]] == ["Hall", "Study"]
+    assert first["has_more"]
+    second = await _sync(live, owner, first["next_cursor"], limit=2)
+    assert [c["fields"]["name"] for c in second["changes"]] == ["Garage"]
+    assert not second["has_more"]
+
+
+async def test_a_transaction_that_commits_late_is_not_skipped(live: LiveWorld) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    early = await create_room(live.client, owner, home["id"], "Early")
+    late = await create_room(live.client, owner, home["id"], "Late")
+    start = (await _sync(live, owner))["next_cursor"]
+    rename = text("UPDATE homes.rooms SET name = :name WHERE id = :id")
+
+    async with live.system.sessionmaker() as slow, live.system.sessionmaker() as quick:
+        await slow.begin()
+        await slow.execute(rename, {"name": "Early, renamed", "id": early["id"]})
+        async with quick.begin():
+            await quick.execute(rename, {"name": "Late, renamed", "id": late["id"]})
+        # The quick one committed, but the slow one (older) may still commit before it.
+        assert (await _sync(live, owner, start))["changes"] == []
+        await slow.commit()
+
+    changes = (await _sync(live, owner, start))["changes"]
+    assert [c["fields"]["name"] for c in changes] == ["Early, renamed", "Late, renamed"]
+    assert [c["actor_id"] for c in changes] == [None, None]  # the system's own work
+
+
+async def test_new_tasks_log_their_occurrences_too(live: LiveWorld) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    start = (await _sync(live, owner))["next_cursor"]
+    created = await live.client.post(
+        f"{API}/homes/{home['id']}/tasks",
+        json={"title": "Water the ferns", "due_date": "2026-12-01", "recurrence": "weekly"},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+
+    changes = (await _sync(live, owner, start))["changes"]
+    kinds = [(c["entity_type"], c["action"]) for c in changes]
+    assert ("homes.task", "created") in kinds
+    occurrences = [c for c in changes if c["entity_type"] == "homes.task_instance"]
+    assert len(occurrences) >= 4  # weekly, a month ahead
+    assert {c["fields"]["task_id"] for c in occurrences} == {created.json()["id"]}
+
+
+async def test_a_cursor_older_than_the_log_asks_for_a_full_reload(live: LiveWorld) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    start = (await _sync(live, owner))["next_cursor"]
+    await create_room(live.client, owner, home["id"], "Cellar")
+    await live.execute(
+        "UPDATE platform.changes SET occurred_at = now() - interval '91 days' WHERE space_id = :id",
+        id=uuid.UUID(home["id"]),
+    )
+    try:
+        async with live.system.sessionmaker() as session, session.begin():
+            await defer_in_transaction(session, trim_changes, timestamp=0)
+        await live.run_jobs()
+        assert await live.execute(
+            "SELECT count(*) FROM platform.changes WHERE space_id = :id", id=uuid.UUID(home["id"])
+        ) == [(0,)]
+        gone = await live.client.get(SYNC, params={"cursor": start}, headers=owner.headers)
+        assert gone.status_code == 410, gone.text
+        assert gone.json()["code"] == "resync_required"
+        # Starting again from the current position works.
+        fresh = (await _sync(live, owner))["next_cursor"]
+        assert (await _sync(live, owner, fresh))["changes"] == []
+    finally:
+        await live.execute("DELETE FROM platform.sync_horizon")
+
+
+async def test_a_malformed_cursor_is_refused(live: LiveWorld) -> None:
+    owner = await live.user()
+    for cursor in ("abc", "12", "1.2.3", "-1.5"):
+        response = await live.client.get(SYNC, params={"cursor": cursor}, headers=owner.headers)
+        assert response.status_code == 400, (cursor, response.text)
+        assert response.json()["code"] == "invalid_cursor"
+    anonymous = await live.client.get(SYNC)
+    assert anonymous.status_code == 401
