@@ -3,6 +3,7 @@ members of its space only; a transaction that commits late is never skipped."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -24,6 +25,17 @@ async def _sync(live: LiveWorld, user: TestUser, cursor: str | None = None, **pa
     return response.json()
 
 
+async def _settled(live: LiveWorld, user: TestUser, cursor: str, count: int) -> Any:
+    """The page after ``cursor`` once ``count`` changes show: a change shows once every older
+    transaction on the server has ended, and other tests' transactions may still run."""
+    for _ in range(200):
+        page = await _sync(live, user, cursor)
+        if len(page["changes"]) >= count:
+            return page
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} changes after 10 s: {page}")
+
+
 def _summary(changes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(c["entity_type"], c["action"], c["version"]) for c in changes]
 
@@ -42,7 +54,7 @@ async def test_a_rooms_life_comes_back_in_order_with_what_changed(live: LiveWorl
     await live.client.delete(f"{API}/rooms/{room['id']}", headers=owner.headers)
     await live.client.post(f"{API}/rooms/{room['id']}/restore", headers=owner.headers)
 
-    page = await _sync(live, owner, start)
+    page = await _settled(live, owner, start, 4)
     changes = page["changes"]
     assert _summary(changes) == [
         ("homes.room", "created", 1),
@@ -72,6 +84,7 @@ async def test_other_households_hear_nothing(live: LiveWorld) -> None:
     start = (await _sync(live, stranger))["next_cursor"]
     home = await create_home(live.client, owner)
     await create_room(live.client, owner, home["id"], "Attic")
+    await _settled(live, owner, start, 1)  # visible by now, to those who may see it
     assert (await _sync(live, stranger, start))["changes"] == []
 
 
@@ -81,6 +94,7 @@ async def test_pages_follow_one_another(live: LiveWorld) -> None:
     start = (await _sync(live, owner))["next_cursor"]
     for name in ("Hall", "Study", "Garage"):
         await create_room(live.client, owner, home["id"], name)
+    await _settled(live, owner, start, 3)
 
     first = await _sync(live, owner, start, limit=2)
     assert [c["fields"]["name"] for c in first["changes"]] == ["Hall", "Study"]
@@ -93,9 +107,10 @@ async def test_pages_follow_one_another(live: LiveWorld) -> None:
 async def test_a_transaction_that_commits_late_is_not_skipped(live: LiveWorld) -> None:
     owner = await live.user()
     home = await create_home(live.client, owner)
+    before = (await _sync(live, owner))["next_cursor"]
     early = await create_room(live.client, owner, home["id"], "Early")
     late = await create_room(live.client, owner, home["id"], "Late")
-    start = (await _sync(live, owner))["next_cursor"]
+    start = (await _settled(live, owner, before, 2))["next_cursor"]
     rename = text("UPDATE homes.rooms SET name = :name WHERE id = :id")
 
     async with live.system.sessionmaker() as slow, live.system.sessionmaker() as quick:
@@ -107,7 +122,7 @@ async def test_a_transaction_that_commits_late_is_not_skipped(live: LiveWorld) -
         assert (await _sync(live, owner, start))["changes"] == []
         await slow.commit()
 
-    changes = (await _sync(live, owner, start))["changes"]
+    changes = (await _settled(live, owner, start, 2))["changes"]
     assert [c["fields"]["name"] for c in changes] == ["Early, renamed", "Late, renamed"]
     assert [c["actor_id"] for c in changes] == [None, None]  # the system's own work
 
@@ -123,7 +138,7 @@ async def test_new_tasks_log_their_occurrences_too(live: LiveWorld) -> None:
     )
     assert created.status_code == 201, created.text
 
-    changes = (await _sync(live, owner, start))["changes"]
+    changes = (await _settled(live, owner, start, 5))["changes"]
     kinds = [(c["entity_type"], c["action"]) for c in changes]
     assert ("homes.task", "created") in kinds
     occurrences = [c for c in changes if c["entity_type"] == "homes.task_instance"]

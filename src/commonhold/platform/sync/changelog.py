@@ -24,8 +24,11 @@ END $$;
 -- Statement-level, over the transition tables: one INSERT into the log per statement.
 -- TG_ARGV[0] is the entity type; further arguments name columns kept out of the log.
 -- SECURITY DEFINER: the application role may read the log but never write it directly.
+-- enable_nestloop off: transition tables carry no statistics, and a nested loop joining old
+-- and new rows of a large update costs seconds where a hash join costs milliseconds.
 CREATE FUNCTION platform.record_changes() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, platform AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, platform
+SET enable_nestloop = off AS $$
 DECLARE
   entity text := TG_ARGV[0];
   hidden text[] := TG_ARGV[1:] || ARRAY['version'];
@@ -41,25 +44,27 @@ BEGIN
                                   version)
     SELECT n.space_id, actor, entity, n.id,
            CASE
-             WHEN o.row ->> 'deleted_at' IS NULL AND n.row ->> 'deleted_at' IS NOT NULL
+             WHEN j.old_row ->> 'deleted_at' IS NULL AND j.new_row ->> 'deleted_at' IS NOT NULL
                THEN 'deleted'
-             WHEN o.row ->> 'deleted_at' IS NOT NULL AND n.row ->> 'deleted_at' IS NULL
+             WHEN j.old_row ->> 'deleted_at' IS NOT NULL AND j.new_row ->> 'deleted_at' IS NULL
                THEN 'restored'
              ELSE 'updated'
            END,
-           (SELECT jsonb_object_agg(field.key, field.value) FROM jsonb_each(n.row) field
-            WHERE field.value IS DISTINCT FROM o.row -> field.key),
+           (SELECT jsonb_object_agg(field.key, field.value) FROM jsonb_each(j.new_row) field
+            WHERE field.value IS DISTINCT FROM j.old_row -> field.key),
            n.version
-    FROM (SELECT id, space_id, version, to_jsonb(r) - hidden AS row FROM new_rows r) n
-    JOIN (SELECT id, to_jsonb(r) - hidden AS row FROM old_rows r) o ON o.id = n.id
-    WHERE n.row IS DISTINCT FROM o.row;
+    FROM new_rows n
+    JOIN old_rows o ON o.id = n.id
+    -- OFFSET 0 keeps each row's JSON computed once, not again for every field compared.
+    CROSS JOIN LATERAL (
+      SELECT to_jsonb(n) - hidden AS new_row, to_jsonb(o) - hidden AS old_row OFFSET 0
+    ) j
+    WHERE j.new_row IS DISTINCT FROM j.old_row;
   ELSE
     INSERT INTO platform.changes (space_id, actor_id, entity_type, entity_id, action, fields,
                                   version)
     SELECT o.space_id, actor, entity, o.id, 'removed', '{}'::jsonb, o.version
-    FROM old_rows o
-    -- Not when the whole space is going: its log goes with it.
-    WHERE EXISTS (SELECT 1 FROM platform.spaces s WHERE s.id = o.space_id);
+    FROM old_rows o;
   END IF;
   RETURN NULL;
 END $$;
