@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -15,25 +16,33 @@ from httpx import AsyncClient
 from commonhold.app import create_app
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
+from tests.apps.homes.factories import create_home
 from tests.factories import create_space, signup
+from tests.live import LiveWorld
+
+
+@asynccontextmanager
+async def _serving(asgi: Any) -> AsyncIterator[str]:
+    """``asgi`` served by uvicorn on a free local port, for the block's duration."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes only this flag
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @pytest.fixture
 async def server_url(settings: Settings, database: Database) -> AsyncIterator[str]:
     app = create_app(settings=settings, database=database)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app.state.realtime.asgi(app), host="127.0.0.1", port=port, log_config=None
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes only this flag
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with _serving(app.state.realtime.asgi(app)) as url:
+        yield url
 
 
 async def _connect(url: str, token: str | None) -> tuple[socketio.AsyncClient, dict[str, Any]]:
@@ -69,3 +78,63 @@ async def test_connection_without_valid_token_is_refused(
             server_url, auth={"token": token} if token else None, transports=["websocket"]
         )
     assert not sio.connected
+
+
+@pytest.fixture
+async def live_server_url(live: LiveWorld) -> AsyncIterator[str]:
+    """A real server on the committed world's database, as people would reach it."""
+    database = Database.connect(live.urls.app, pool_size=2)
+    app = create_app(settings=live.settings, database=database)
+    async with _serving(app.state.realtime.asgi(app)) as url:
+        yield url
+    await database.dispose()
+
+
+async def _changes_heard(url: str, token: str) -> tuple[socketio.AsyncClient, list[Any]]:
+    sio, _ = await _connect(url, token)
+    heard: list[Any] = []
+    sio.on("sync:change", heard.append)
+    return sio, heard
+
+
+async def test_a_committed_change_reaches_connected_members_and_nobody_else(
+    live: LiveWorld, live_server_url: str
+) -> None:
+    owner, stranger = await live.user(), await live.user()
+    home = await create_home(live.client, owner)
+    start = (await live.client.get("/api/v1/sync", headers=owner.headers)).json()["next_cursor"]
+    owner_socket, owner_heard = await _changes_heard(live_server_url, owner.access_token)
+    stranger_socket, stranger_heard = await _changes_heard(live_server_url, stranger.access_token)
+    try:
+        async with AsyncClient(base_url=live_server_url) as http:
+            created = await http.post(
+                f"/api/v1/homes/{home['id']}/rooms", json={"name": "Pantry"}, headers=owner.headers
+            )
+            assert created.status_code == 201, created.text
+        for _ in range(100):
+            if owner_heard:
+                break
+            await asyncio.sleep(0.05)
+        [change] = owner_heard
+        assert (change["entity_type"], change["action"], change["version"]) == (
+            "homes.room",
+            "created",
+            1,
+        )
+        assert change["entity_id"] == created.json()["id"]
+        assert change["fields"]["name"] == "Pantry"
+        assert change["actor_id"] == str(owner.id)
+        # The live change carries the position /sync gives it.
+        for _ in range(200):
+            logged = await live.client.get(
+                "/api/v1/sync", params={"cursor": start}, headers=owner.headers
+            )
+            if logged.json()["changes"]:
+                break
+            await asyncio.sleep(0.05)
+        assert [c["cursor"] for c in logged.json()["changes"]] == [change["cursor"]]
+        await asyncio.sleep(0.2)
+        assert stranger_heard == []
+    finally:
+        await owner_socket.disconnect()
+        await stranger_socket.disconnect()

@@ -17,6 +17,8 @@ from commonhold.platform.errors import AppError, NotFound, Unauthorized
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.ratelimit import RateLimiter
+from commonhold.platform.sync import repository as sync_repo
+from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -77,13 +79,15 @@ async def db_session(
     """One transaction per request: committed when the endpoint returns, rolled back on error.
 
     Scoped to the endpoint function, so the commit happens before the response is sent.
-    Jobs the request deferred (``defer_in_transaction``) commit or vanish with it.
+    Jobs the request deferred (``defer_in_transaction``) commit or vanish with it; the
+    changes it logged reach connected clients once it has committed.
     """
     database: Database = request.app.state.db
     async with database.sessionmaker() as session:
         await set_user_context(session, subject.user_id if subject else None)
         try:
             yield session
+            txid = await _written_transaction(request, session, subject)
             await session.commit()
         except AppError as error:
             await (session.commit() if error.keep_changes else session.rollback())
@@ -91,6 +95,25 @@ async def db_session(
         except BaseException:
             await session.rollback()
             raise
+        if txid is not None and subject is not None:
+            await _broadcast(request, subject, txid)
+
+
+async def _written_transaction(
+    request: Request, session: AsyncSession, subject: AuthSubject | None
+) -> int | None:
+    """The transaction's id if a person's request may have changed synced data."""
+    if subject is None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    return await sync_repo.current_transaction(session)
+
+
+async def _broadcast(request: Request, subject: AuthSubject, txid: int) -> None:
+    gateway: RealtimeGateway = request.app.state.realtime
+    try:
+        await gateway.broadcast_transaction(subject.user_id, txid)
+    except Exception:  # committed already: a client that misses it catches up with /sync
+        log.exception("realtime_broadcast_failed", txid=txid)
 
 
 CurrentUser = Annotated[AuthSubject, Depends(require_subject)]

@@ -19,6 +19,8 @@ from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.errors import AppError
 from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.spaces.models import Space, SpaceMember
+from commonhold.platform.sync import repository as sync_repo
+from commonhold.platform.sync.service import change_read
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -78,6 +80,19 @@ class RealtimeGateway:
                 .where(SpaceMember.user_id == user_id, Space.deleted_at.is_(None))
             )
             return list(rows)
+
+    async def broadcast_transaction(self, user_id: uuid.UUID, txid: int) -> None:
+        """Emit ``sync:change`` to each space's room for every change the committed
+        transaction ``txid`` logged: live, in the order it made them. A client that missed one
+        (offline) finds it with ``GET /sync``."""
+        async with self._database().sessionmaker() as session, session.begin():
+            await set_user_context(session, user_id)
+            rows = await sync_repo.changes_of_transaction(session, txid)
+        for row in rows:
+            change = change_read(row)
+            await self.server.emit(
+                "sync:change", change.model_dump(mode="json"), room=space_room(change.space_id)
+            )
 
     def asgi(self, other: Any) -> socketio.ASGIApp:
         """Serve Socket.IO at /socket.io and everything else with ``other``."""

@@ -29,30 +29,50 @@ async def final_before(session: AsyncSession) -> int:
     return int(xmin)
 
 
+_CHANGE_COLUMNS = (
+    cast(changes.c.txid, Text).label("txid"),
+    changes.c.id,
+    changes.c.space_id,
+    changes.c.actor_id,
+    changes.c.entity_type,
+    changes.c.entity_id,
+    changes.c.action,
+    changes.c.fields,
+    changes.c.version,
+    changes.c.occurred_at,
+)
+
+
 async def changes_after(
     session: AsyncSession, after: Position, before_txid: int, limit: int
 ) -> Sequence[Row[tuple[object, ...]]]:
     """The caller's changes (row-level security) after ``after``, of transactions older than
     ``before_txid``, in log order."""
     statement = (
-        select(
-            cast(changes.c.txid, Text).label("txid"),
-            changes.c.id,
-            changes.c.space_id,
-            changes.c.actor_id,
-            changes.c.entity_type,
-            changes.c.entity_id,
-            changes.c.action,
-            changes.c.fields,
-            changes.c.version,
-            changes.c.occurred_at,
-        )
+        select(*_CHANGE_COLUMNS)
         .where(
             tuple_(changes.c.txid, changes.c.id) > tuple_(*_position(after)),
             changes.c.txid < cast(literal(str(before_txid)), TransactionId()),
         )
         .order_by(changes.c.txid, changes.c.id)
         .limit(limit)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def current_transaction(session: AsyncSession) -> int | None:
+    """The id of the session's transaction if it has written anything, else None."""
+    txid = await session.scalar(select(cast(func.pg_current_xact_id_if_assigned(), Text)))
+    return int(txid) if txid is not None else None
+
+
+async def changes_of_transaction(
+    session: AsyncSession, txid: int
+) -> Sequence[Row[tuple[object, ...]]]:
+    statement = (
+        select(*_CHANGE_COLUMNS)
+        .where(changes.c.txid == cast(literal(str(txid)), TransactionId()))
+        .order_by(changes.c.id)
     )
     return (await session.execute(statement)).all()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.errors import AppError
@@ -27,6 +30,12 @@ def format_cursor(position: repo.Position) -> str:
     return f"{position[0]}.{position[1]}"
 
 
+def change_read(row: Row[tuple[object, ...]]) -> ChangeRead:
+    values: dict[str, Any] = dict(row._mapping)
+    values["cursor"] = format_cursor((int(values.pop("txid")), int(values.pop("id"))))
+    return ChangeRead.model_validate(values)
+
+
 async def catch_up(session: AsyncSession, cursor: str | None, limit: int) -> SyncPage:
     """Without a cursor: no changes, and the position to start from (take it before loading
     everything, and no change between will be missed). With one: the changes after it."""
@@ -39,20 +48,7 @@ async def catch_up(session: AsyncSession, cursor: str | None, limit: int) -> Syn
         raise ResyncRequired()
     rows = await repo.changes_after(session, after, final_before, limit + 1)
     page, has_more = rows[:limit], len(rows) > limit
-    found = [
-        ChangeRead(
-            cursor=format_cursor((int(row.txid), row.id)),
-            space_id=row.space_id,
-            actor_id=row.actor_id,
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            action=row.action,
-            fields=row.fields,
-            version=row.version,
-            occurred_at=row.occurred_at,
-        )
-        for row in page
-    ]
+    found = [change_read(row) for row in page]
     # Nothing newer: everything before the oldest running transaction has been seen.
     resume = found[-1].cursor if found else format_cursor(max(after, (final_before, 0)))
     return SyncPage(changes=found, next_cursor=resume, has_more=has_more)
