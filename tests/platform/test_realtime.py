@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 import socketio
 import uvicorn
-from httpx import AsyncClient
+from httpx import AsyncClient, TransportError
 
 from commonhold.app import create_app
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
 from tests.apps.homes.factories import create_home
+from tests.conftest import _free_port
 from tests.factories import create_space, signup
 from tests.live import LiveWorld
 
@@ -138,3 +142,66 @@ async def test_a_committed_change_reaches_connected_members_and_nobody_else(
     finally:
         await owner_socket.disconnect()
         await stranger_socket.disconnect()
+
+
+@asynccontextmanager
+async def _server_process(live: LiveWorld, redis_url: str) -> AsyncIterator[str]:
+    """``commonhold serve`` in a process of its own, on the committed world's database."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "COMMONHOLD_ENVIRONMENT": "test",
+        "COMMONHOLD_SECRET_KEY": live.settings.secret_key.get_secret_value(),
+        "COMMONHOLD_DATABASE_URL": live.urls.owner,
+        "COMMONHOLD_APP_DATABASE_URL": live.urls.app,
+        "COMMONHOLD_REDIS_URL": redis_url,
+        "COMMONHOLD_PORT": str(port),
+        "COMMONHOLD_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "commonhold"), "serve", env=environment
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with AsyncClient(base_url=url) as http:
+            for _ in range(300):
+                assert process.returncode is None, "the server exited"
+                try:
+                    if (await http.get("/readyz")).status_code == 200:
+                        break
+                except TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def test_a_change_through_one_server_reaches_a_client_of_another(
+    live: LiveWorld, redis_url: str
+) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    async with (
+        _server_process(live, redis_url) as first,
+        _server_process(live, redis_url) as second,
+    ):
+        listener, heard = await _changes_heard(second, owner.access_token)
+        try:
+            async with AsyncClient(base_url=first) as http:
+                created = await http.post(
+                    f"/api/v1/homes/{home['id']}/rooms",
+                    json={"name": "Sunroom"},
+                    headers=owner.headers,
+                )
+                assert created.status_code == 201, created.text
+            for _ in range(100):
+                if heard:
+                    break
+                await asyncio.sleep(0.05)
+            assert [(c["entity_id"], c["fields"]["name"]) for c in heard] == [
+                (created.json()["id"], "Sunroom")
+            ]
+        finally:
+            await listener.disconnect()

@@ -40,6 +40,13 @@ class RealtimeGateway:
         self._database = database
         self.server = socketio.AsyncServer(
             async_mode="asgi",
+            # With Redis, every server process hears every room: a change committed through
+            # one reaches clients connected to any other.
+            client_manager=(
+                socketio.AsyncRedisManager(settings.redis_url, channel="commonhold-realtime")
+                if settings.redis_url
+                else None
+            ),
             cors_allowed_origins=settings.cors_origins,
             logger=False,
             engineio_logger=False,
