@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import socketio
 import uvicorn
-from httpx import AsyncClient, TransportError
+from httpx import ASGITransport, AsyncClient, TransportError
 
 from commonhold.app import create_app
 from commonhold.platform.db.session import Database
@@ -205,3 +205,24 @@ async def test_a_change_through_one_server_reaches_a_client_of_another(
             ]
         finally:
             await listener.disconnect()
+
+
+async def test_a_connection_ends_when_its_token_expires(
+    settings: Settings, database: Database
+) -> None:
+    short_lived = settings.model_copy(update={"access_token_ttl_seconds": 2})
+    app = create_app(settings=short_lived, database=database)
+    async with (
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
+        _serving(app.state.realtime.asgi(app)) as url,
+    ):
+        user = await signup(http)
+        sio, _ = await _connect(url, user.access_token)
+        expired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        sio.on("session:expired", expired.set_result)
+        assert await asyncio.wait_for(expired, 5) == {"code": "invalid_token"}
+        for _ in range(50):
+            if not sio.connected:
+                break
+            await asyncio.sleep(0.05)
+        assert not sio.connected

@@ -7,8 +7,10 @@ for every space its user belongs to, so a message for a space reaches all its me
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import socketio
@@ -51,7 +53,9 @@ class RealtimeGateway:
             logger=False,
             engineio_logger=False,
         )
+        self._expiries: dict[str, asyncio.Task[None]] = {}
         self.server.on("connect", self._connect)
+        self.server.on("disconnect", self._disconnect)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -70,6 +74,7 @@ class RealtimeGateway:
         for space_id in space_ids:
             await self.server.enter_room(sid, space_room(space_id))
         await self.server.save_session(sid, {"user_id": str(claims.user_id)})
+        self._end_at_expiry(sid, claims.expires_at)
         # Tells the client who it is connected as and which spaces it will hear from.
         await self.server.emit(
             "session:ready",
@@ -77,6 +82,24 @@ class RealtimeGateway:
             to=sid,
         )
         log.info("realtime_connected", user_id=str(claims.user_id), sid=sid)
+
+    def _end_at_expiry(self, sid: str, expires_at: datetime) -> None:
+        """The connection lasts as long as its token: then the client is told and
+        disconnected, and reconnects with a fresh token."""
+        seconds = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+
+        async def expire() -> None:
+            await asyncio.sleep(seconds)
+            await self.server.emit("session:expired", {"code": "invalid_token"}, to=sid)
+            await self.server.disconnect(sid)
+
+        task = asyncio.get_running_loop().create_task(expire(), name=f"expire:{sid}")
+        self._expiries[sid] = task
+        task.add_done_callback(lambda _: self._expiries.pop(sid, None))
+
+    async def _disconnect(self, sid: str, reason: object = None) -> None:
+        if (task := self._expiries.pop(sid, None)) is not None:
+            task.cancel()
 
     async def _space_ids(self, user_id: uuid.UUID) -> list[uuid.UUID]:
         async with self._database().sessionmaker() as session, session.begin():
