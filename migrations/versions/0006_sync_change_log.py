@@ -1,4 +1,5 @@
-"""sync: the change log; homes rooms, items, tasks and occurrences are synced
+"""sync: the change log; homes rooms, items, tasks and occurrences are synced; membership
+changes are announced to the real-time gateway
 
 Revision ID: 0006
 Revises: 0005
@@ -31,6 +32,24 @@ HOMES_SYNCED = (
     ("homes.tasks", "homes.task", ("generated_through",)),
     ("homes.task_instances", "homes.task_instance", ()),
 )
+
+
+# Every server process listens, to move its connected clients in or out of a space's room.
+MEMBERSHIP_SQL = """
+CREATE FUNCTION platform.notify_membership() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  member platform.space_members := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  PERFORM pg_notify('commonhold_membership', json_build_object(
+    'user_id', member.user_id, 'space_id', member.space_id, 'joined', TG_OP = 'INSERT'
+  )::text);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER space_members_notify AFTER INSERT OR DELETE ON platform.space_members
+FOR EACH ROW EXECUTE FUNCTION platform.notify_membership();
+"""
 
 
 def upgrade() -> None:
@@ -84,6 +103,7 @@ def upgrade() -> None:
         schema="platform",
     )
     op.execute(FUNCTIONS_SQL)
+    op.execute(MEMBERSHIP_SQL)
     for statement in (
         *rls.enable_rls("platform.changes"),
         f'GRANT SELECT ON platform.changes TO "{app}"',
@@ -110,6 +130,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {name}_log_{event} ON {table}")
         op.execute(f"DROP TRIGGER {name}_bump_version ON {table}")
         op.drop_column(name, "version", schema=schema)
+    op.execute("DROP TRIGGER space_members_notify ON platform.space_members")
+    op.execute("DROP FUNCTION platform.notify_membership()")
     op.execute("DROP FUNCTION platform.record_changes()")
     op.execute("DROP FUNCTION platform.bump_version()")
     op.drop_table("sync_horizon", schema="platform")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,7 +57,11 @@ def create_app(
         # collector's sight makes full collections, which pause every request, much shorter.
         gc.collect()
         gc.freeze()
+        gateway: RealtimeGateway = app.state.realtime
+        memberships = asyncio.create_task(gateway.follow_memberships(app.state.db.conninfo))
         yield
+        memberships.cancel()
+        await asyncio.gather(memberships, return_exceptions=True)
         if owned:
             await app.state.db.dispose()
 

@@ -19,8 +19,8 @@ from httpx import ASGITransport, AsyncClient, TransportError
 from commonhold.app import create_app
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
-from tests.apps.homes.factories import create_home
-from tests.conftest import _free_port
+from tests.apps.homes.factories import add_member, create_home, create_room
+from tests.conftest import Inbox, _free_port
 from tests.factories import create_space, signup
 from tests.live import LiveWorld
 
@@ -226,3 +226,50 @@ async def test_a_connection_ends_when_its_token_expires(
                 break
             await asyncio.sleep(0.05)
         assert not sio.connected
+
+
+async def _until(condition: Any, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("it did not happen in time")
+
+
+async def test_joining_and_leaving_a_space_moves_live_connections(
+    live: LiveWorld, live_server_url: str, inbox: Inbox
+) -> None:
+    owner, member = await live.user("Olive"), await live.user("Milo")
+    await live.execute(
+        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
+        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
+        user_id=owner.id,
+    )
+    home = await create_home(live.client, owner)
+    sio, heard = await _changes_heard(live_server_url, member.access_token)
+    memberships: list[Any] = []
+    sio.on("session:membership", memberships.append)
+    try:
+        await add_member(live.client, inbox, owner, home["id"], member)
+        await _until(lambda: memberships == [{"space_id": home["id"], "joined": True}])
+        await create_room(live.client, owner, home["id"], "Nursery")
+        # Changes made through another app instance are not broadcast by this server.
+        async with AsyncClient(base_url=live_server_url) as http:
+            await http.post(
+                f"/api/v1/homes/{home['id']}/rooms", json={"name": "Den"}, headers=owner.headers
+            )
+            await _until(lambda: [c["fields"].get("name") for c in heard] == ["Den"])
+
+            removed = await http.delete(
+                f"/api/v1/spaces/{home['id']}/members/{member.id}", headers=owner.headers
+            )
+            assert removed.status_code == 204, removed.text
+            await _until(lambda: len(memberships) == 2)
+            assert memberships[1] == {"space_id": home["id"], "joined": False}
+            await http.post(
+                f"/api/v1/homes/{home['id']}/rooms", json={"name": "Gym"}, headers=owner.headers
+            )
+        await asyncio.sleep(0.3)
+        assert [c["fields"].get("name") for c in heard] == ["Den"]
+    finally:
+        await sio.disconnect()

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from commonhold.platform.db.server import libpq_url
+
 
 @dataclass
 class Database:
@@ -30,6 +32,11 @@ class Database:
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
         )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def conninfo(self) -> str:
+        """The same database for plain psycopg (and procrastinate): a libpq URL."""
+        return libpq_url(self.engine.url.render_as_string(hide_password=False))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -11,7 +11,6 @@ import psycopg_pool
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import Field
 
-from commonhold.platform.db.server import libpq_url
 from commonhold.platform.db.session import Database
 from commonhold.platform.deps import Operator
 from commonhold.platform.errors import NotFound
@@ -60,9 +59,8 @@ class FailedJobRead(ResponseBody):
 async def _jobs(request: Request) -> AsyncIterator[procrastinate.App]:
     """The queue, on a connection of its own for this request (operators' calls are rare)."""
     database: Database = request.app.state.db
-    url = database.engine.url.render_as_string(hide_password=False)
     connector = procrastinate.PsycopgConnector(
-        conninfo=libpq_url(url), pool_factory=psycopg_pool.AsyncNullConnectionPool
+        conninfo=database.conninfo, pool_factory=psycopg_pool.AsyncNullConnectionPool
     )
     async with procrastinate.App(connector=connector).open_async() as jobs:
         yield jobs

@@ -8,11 +8,13 @@ for every space its user belongs to, so a message for a space reaches all its me
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import socketio
 import structlog
 from sqlalchemy import select
@@ -26,6 +28,7 @@ from commonhold.platform.sync.service import change_read
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
+MEMBERSHIP_RETRY_SECONDS = 2.0
 
 
 def user_room(user_id: uuid.UUID) -> str:
@@ -122,6 +125,37 @@ class RealtimeGateway:
             change = change_read(row)
             await self.server.emit(
                 "sync:change", change.model_dump(mode="json"), room=space_room(change.space_id)
+            )
+
+    async def follow_memberships(self, conninfo: str) -> None:
+        """Until cancelled: move this process's connections of a person into a space's room
+        as they join it, and out as they leave or are removed (PostgreSQL notifies every
+        process when a membership commits). Reconnects if the database goes away."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    conninfo, autocommit=True
+                ) as connection:
+                    await connection.execute("LISTEN commonhold_membership")
+                    async for notice in connection.notifies():
+                        await self._membership_changed(json.loads(notice.payload))
+            except psycopg.OperationalError:
+                log.warning("membership_listener_reconnecting")
+                await asyncio.sleep(MEMBERSHIP_RETRY_SECONDS)
+
+    async def _membership_changed(self, change: dict[str, Any]) -> None:
+        room = space_room(uuid.UUID(change["space_id"]))
+        joined = bool(change["joined"])
+        local = self.server.manager.get_participants("/", user_room(uuid.UUID(change["user_id"])))
+        for sid, _ in list(local):
+            if joined:
+                await self.server.enter_room(sid, room)
+            else:
+                await self.server.leave_room(sid, room)
+            await self.server.emit(
+                "session:membership",
+                {"space_id": change["space_id"], "joined": joined},
+                to=sid,
             )
 
     def asgi(self, other: Any) -> socketio.ASGIApp:
