@@ -4,14 +4,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh dev
 
-# The event relay's tests publish to a real RabbitMQ broker: Debian's, started by the tests.
-if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
-    echo "Installing Debian's rabbitmq-server for the tests..."
+# Real peers the tests start: Debian's RabbitMQ (the event relay's broker), and node with the
+# official Socket.IO client from npm (the real-time compatibility test).
+missing=()
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "Installing Debian's ${missing[*]} for the tests..."
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+[ -d tests/js/node_modules ] || npm ci --prefix tests/js --no-audit --no-fund --silent
 
 echo "== ruff"; .venv/bin/ruff check src tests migrations bench
 echo "== ruff format"; .venv/bin/ruff format --check src tests migrations bench

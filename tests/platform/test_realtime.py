@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -273,3 +274,61 @@ async def test_joining_and_leaving_a_space_moves_live_connections(
         assert [c["fields"].get("name") for c in heard] == ["Den"]
     finally:
         await sio.disconnect()
+
+
+JS_CLIENT = Path(__file__).resolve().parents[1] / "js" / "listen.mjs"
+
+
+@asynccontextmanager
+async def _javascript_client(url: str, token: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The official socket.io-client (npm), run by node, printing what it hears."""
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(JS_CLIENT),
+        url,
+        token,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            assert process.stdin is not None
+            process.stdin.close()
+            await asyncio.wait_for(process.wait(), 10)
+
+
+async def _heard(process: asyncio.subprocess.Process) -> Any:
+    assert process.stdout is not None
+    return json.loads(await asyncio.wait_for(process.stdout.readline(), 10))
+
+
+async def test_the_official_javascript_client_connects_and_hears_changes(
+    live: LiveWorld, live_server_url: str
+) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    async with _javascript_client(live_server_url, owner.access_token) as client:
+        ready = await _heard(client)
+        assert ready["event"] == "session:ready"
+        assert ready["data"]["spaces"] == [home["id"]]
+        async with AsyncClient(base_url=live_server_url) as http:
+            created = await http.post(
+                f"/api/v1/homes/{home['id']}/rooms", json={"name": "Loft"}, headers=owner.headers
+            )
+        change = await _heard(client)
+        assert change["event"] == "sync:change"
+        assert change["data"]["entity_id"] == created.json()["id"]
+        assert change["data"]["fields"]["name"] == "Loft"
+
+
+async def test_the_javascript_client_with_a_forged_token_is_refused(live_server_url: str) -> None:
+    forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    async with _javascript_client(live_server_url, forged) as client:
+        refused = await _heard(client)
+        assert refused == {
+            "event": "connect_error",
+            "data": {"code": "invalid_token", "message": "The access token is not valid"},
+        }
+        assert await asyncio.wait_for(client.wait(), 10) == 2

@@ -64,13 +64,13 @@ class RealtimeGateway:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str):
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "authentication_required", "message": "Send auth: {token: <access token>}"}
+                "Send auth: {token: <access token>}", {"code": "authentication_required"}
             )
         try:
             claims = decode_access_token(self._settings, token)
         except AppError as error:
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": error.code, "message": error.message}
+                error.message, {"code": error.code}
             ) from error
         space_ids = await self._space_ids(claims.user_id)
         await self.server.enter_room(sid, user_room(claims.user_id))
