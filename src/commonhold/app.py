@@ -97,7 +97,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.state.realtime = RealtimeGateway(settings, lambda: app.state.db)
+    app.state.realtime = RealtimeGateway(settings, lambda: app.state.db, app.state.rate_limiter)
     return app
 
 

@@ -332,3 +332,38 @@ async def test_the_javascript_client_with_a_forged_token_is_refused(live_server_
             "data": {"code": "invalid_token", "message": "The access token is not valid"},
         }
         assert await asyncio.wait_for(client.wait(), 10) == 2
+
+
+async def test_emitting_gets_a_client_nowhere_and_a_flood_gets_it_cut_off(
+    live: LiveWorld, live_server_url: str
+) -> None:
+    owner, intruder = await live.user(), await live.user()
+    home = await create_home(live.client, owner)
+    owner_socket, owner_heard = await _changes_heard(live_server_url, owner.access_token)
+    intruder_socket, intruder_heard = await _changes_heard(live_server_url, intruder.access_token)
+    errors: list[Any] = []
+    intruder_socket.on("session:error", errors.append)
+    try:
+        # Asking to join another household's room, or any made-up event, is ignored.
+        await intruder_socket.emit("join", {"room": f"space:{home['id']}"})
+        await intruder_socket.emit("subscribe", {"space_id": home["id"]})
+        async with AsyncClient(base_url=live_server_url) as http:
+            await http.post(
+                f"/api/v1/homes/{home['id']}/rooms", json={"name": "Vault"}, headers=owner.headers
+            )
+            await _until(lambda: len(owner_heard) == 1)
+            assert intruder_heard == []
+
+            for number in range(40):
+                await intruder_socket.emit("flood", {"number": number})
+            await _until(lambda: not intruder_socket.connected)
+            assert errors == [{"code": "rate_limited"}]
+
+            # Everyone else is still served.
+            await http.post(
+                f"/api/v1/homes/{home['id']}/rooms", json={"name": "Study"}, headers=owner.headers
+            )
+            await _until(lambda: len(owner_heard) == 2)
+    finally:
+        await owner_socket.disconnect()
+        await intruder_socket.disconnect()

@@ -20,8 +20,9 @@ import structlog
 from sqlalchemy import select
 
 from commonhold.platform.db.session import Database, set_user_context
-from commonhold.platform.errors import AppError
+from commonhold.platform.errors import AppError, RateLimited
 from commonhold.platform.identity.security import decode_access_token
+from commonhold.platform.ratelimit import RateLimiter
 from commonhold.platform.spaces.models import Space, SpaceMember
 from commonhold.platform.sync import repository as sync_repo
 from commonhold.platform.sync.service import change_read
@@ -29,6 +30,7 @@ from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
 MEMBERSHIP_RETRY_SECONDS = 2.0
+CLIENT_EVENT_LIMIT = "30/10second"
 
 
 def user_room(user_id: uuid.UUID) -> str:
@@ -40,8 +42,11 @@ def space_room(space_id: uuid.UUID) -> str:
 
 
 class RealtimeGateway:
-    def __init__(self, settings: Settings, database: Callable[[], Database]) -> None:
+    def __init__(
+        self, settings: Settings, database: Callable[[], Database], limiter: RateLimiter
+    ) -> None:
         self._settings = settings
+        self._limiter = limiter
         self._database = database
         self.server = socketio.AsyncServer(
             async_mode="asgi",
@@ -57,8 +62,11 @@ class RealtimeGateway:
             engineio_logger=False,
         )
         self._expiries: dict[str, asyncio.Task[None]] = {}
+        self._cut_off: set[str] = set()
         self.server.on("connect", self._connect)
         self.server.on("disconnect", self._disconnect)
+        # Clients only listen: whatever they emit is counted, and a flood ends the connection.
+        self.server.on("*", self._client_event)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -100,7 +108,19 @@ class RealtimeGateway:
         self._expiries[sid] = task
         task.add_done_callback(lambda _: self._expiries.pop(sid, None))
 
+    async def _client_event(self, event: str, sid: str, *data: Any) -> None:
+        try:
+            await self._limiter.hit(CLIENT_EVENT_LIMIT, "socket", sid)
+        except RateLimited:
+            if sid in self._cut_off:
+                return  # one of the flood's events still in flight
+            self._cut_off.add(sid)
+            log.warning("realtime_flood", sid=sid, client_event=event)
+            await self.server.emit("session:error", {"code": "rate_limited"}, to=sid)
+            await self.server.disconnect(sid)
+
     async def _disconnect(self, sid: str, reason: object = None) -> None:
+        self._cut_off.discard(sid)
         if (task := self._expiries.pop(sid, None)) is not None:
             task.cancel()
 
