@@ -367,3 +367,53 @@ async def test_emitting_gets_a_client_nowhere_and_a_flood_gets_it_cut_off(
     finally:
         await owner_socket.disconnect()
         await intruder_socket.disconnect()
+
+
+def _apply(state: dict[str, dict[str, Any]], change: dict[str, Any]) -> str:
+    """A client's copy of its entities, kept from changes; returns the change's cursor."""
+    entity = state.setdefault(change["entity_id"], {})
+    entity.update(change["fields"], version=change["version"], action=change["action"])
+    return str(change["cursor"])
+
+
+async def test_a_client_back_from_offline_catches_up_to_the_same_state(
+    live: LiveWorld, live_server_url: str
+) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    always, always_heard = await _changes_heard(live_server_url, owner.access_token)
+    sometimes, sometimes_heard = await _changes_heard(live_server_url, owner.access_token)
+    always_state: dict[str, dict[str, Any]] = {}
+    sometimes_state: dict[str, dict[str, Any]] = {}
+    rooms = f"/api/v1/homes/{home['id']}/rooms"
+    try:
+        async with AsyncClient(base_url=live_server_url, headers=owner.headers) as http:
+            kitchen = (await http.post(rooms, json={"name": "Kitchen"})).json()
+            await _until(lambda: len(sometimes_heard) == 1)
+            cursor = _apply(sometimes_state, sometimes_heard[0])
+            await sometimes.disconnect()
+
+            # Meanwhile, offline: a room renamed, another made, then deleted.
+            await http.patch(f"/api/v1/rooms/{kitchen['id']}", json={"name": "Galley"})
+            porch = (await http.post(rooms, json={"name": "Porch"})).json()
+            await http.delete(f"/api/v1/rooms/{porch['id']}")
+            await _until(lambda: len(always_heard) == 4)
+
+            sometimes, sometimes_heard = await _changes_heard(live_server_url, owner.access_token)
+            missed: list[Any] = []
+            for _ in range(200):
+                page = (await http.get("/api/v1/sync", params={"cursor": cursor})).json()
+                missed = page["changes"]
+                if len(missed) == 3:
+                    break
+                await asyncio.sleep(0.05)
+        for change in missed:
+            _apply(sometimes_state, change)
+        for change in always_heard:
+            _apply(always_state, change)
+        assert sometimes_state == always_state
+        assert sometimes_state[kitchen["id"]]["name"] == "Galley"
+        assert sometimes_state[porch["id"]]["action"] == "deleted"
+    finally:
+        await always.disconnect()
+        await sometimes.disconnect()
