@@ -417,3 +417,65 @@ async def test_a_client_back_from_offline_catches_up_to_the_same_state(
     finally:
         await always.disconnect()
         await sometimes.disconnect()
+
+
+async def test_concurrent_edits_merge_and_the_overwritten_author_is_told(
+    live: LiveWorld, live_server_url: str, inbox: Inbox
+) -> None:
+    owner, member = await live.user("Olive"), await live.user("Milo")
+    await live.execute(
+        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
+        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
+        user_id=owner.id,
+    )
+    home = await create_home(live.client, owner)
+    await add_member(live.client, inbox, owner, home["id"], member)
+    room = await create_room(live.client, owner, home["id"], "Den")
+    url = f"/api/v1/rooms/{room['id']}"
+    sio, _ = await _connect(live_server_url, member.access_token)
+    merged: list[Any] = []
+    sio.on("sync:merged", merged.append)
+    try:
+        async with AsyncClient(base_url=live_server_url) as http:
+            # Both start from version 1; Milo saves first.
+            milo = await http.patch(
+                url, json={"notes": "Paint it green", "base_version": 1}, headers=member.headers
+            )
+            assert milo.json()["version"] == 2
+            olive = await http.patch(
+                url,
+                json={"name": "Study", "notes": "Paint it blue", "base_version": 1},
+                headers=owner.headers,
+            )
+            assert olive.status_code == 200, olive.text
+            assert olive.json()["version"] == 3
+            assert (olive.json()["name"], olive.json()["notes"]) == ("Study", "Paint it blue")
+            await _until(lambda: len(merged) == 1)
+            assert merged[0] == {
+                "entity_type": "homes.room",
+                "entity_id": room["id"],
+                "version": 3,
+                "fields": {"notes": "Paint it blue"},
+                "by": {"user_id": str(owner.id), "display_name": "Olive"},
+            }
+
+            # Different fields merge, and nobody is told anything.
+            floor = await http.patch(
+                url, json={"floor": 2, "base_version": 3}, headers=member.headers
+            )
+            renamed = await http.patch(
+                url, json={"name": "Library", "base_version": 3}, headers=owner.headers
+            )
+            assert (renamed.json()["name"], renamed.json()["floor"]) == ("Library", 2)
+            assert floor.json()["version"] == 4
+            assert renamed.json()["version"] == 5
+
+            ahead = await http.patch(
+                url, json={"name": "Attic", "base_version": 9}, headers=owner.headers
+            )
+            assert ahead.status_code == 409, ahead.text
+            assert ahead.json()["code"] == "version_ahead"
+        await asyncio.sleep(0.3)
+        assert len(merged) == 1
+    finally:
+        await sio.disconnect()

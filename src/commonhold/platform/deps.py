@@ -19,6 +19,7 @@ from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.platform.sync import repository as sync_repo
 from commonhold.platform.sync.gateway import RealtimeGateway
+from commonhold.platform.sync.merge import MergeNotice, pop_notices
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -96,7 +97,7 @@ async def db_session(
             await session.rollback()
             raise
         if txid is not None and subject is not None:
-            await _broadcast(request, subject, txid)
+            await _broadcast(request, subject, txid, pop_notices(session))
 
 
 async def _written_transaction(
@@ -108,10 +109,13 @@ async def _written_transaction(
     return await sync_repo.current_transaction(session)
 
 
-async def _broadcast(request: Request, subject: AuthSubject, txid: int) -> None:
+async def _broadcast(
+    request: Request, subject: AuthSubject, txid: int, notices: list[MergeNotice]
+) -> None:
     gateway: RealtimeGateway = request.app.state.realtime
     try:
         await gateway.broadcast_transaction(subject.user_id, txid)
+        await gateway.send_merge_notices(notices)
     except Exception:  # committed already: a client that misses it catches up with /sync
         log.exception("realtime_broadcast_failed", txid=txid)
 

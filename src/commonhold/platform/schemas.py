@@ -39,3 +39,17 @@ OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Version = Annotated[
     int, Field(description="1 when created, one more with every change.", examples=[3])
 ]
+
+
+class VersionedUpdate(RequestBody):
+    """An update of a synced entity, optionally saying which version it was based on."""
+
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version this change was made on. Fields others changed since and "
+        "this update leaves alone are kept; a field both changed takes this update's value, "
+        "and whoever set the overwritten value is told (`sync:merged`). Omitted: the update "
+        "simply wins.",
+        examples=[3],
+    )

@@ -25,6 +25,7 @@ from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.platform.spaces.models import Space, SpaceMember
 from commonhold.platform.sync import repository as sync_repo
+from commonhold.platform.sync.merge import MergeNotice
 from commonhold.platform.sync.service import change_read
 from commonhold.settings import Settings
 
@@ -146,6 +147,11 @@ class RealtimeGateway:
             await self.server.emit(
                 "sync:change", change.model_dump(mode="json"), room=space_room(change.space_id)
             )
+
+    async def send_merge_notices(self, notices: list[MergeNotice]) -> None:
+        """Tell each person whose values a committed write overwrote (``sync:merged``)."""
+        for notice in notices:
+            await self.server.emit("sync:merged", notice.payload(), room=user_room(notice.user_id))
 
     async def follow_memberships(self, conninfo: str) -> None:
         """Until cancelled: move this process's connections of a person into a space's room

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, Text, cast, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -73,6 +75,22 @@ async def changes_of_transaction(
         select(*_CHANGE_COLUMNS)
         .where(changes.c.txid == cast(literal(str(txid)), TransactionId()))
         .order_by(changes.c.id)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def changes_since_version(
+    session: AsyncSession, space_id: uuid.UUID, entity_id: uuid.UUID, version: int
+) -> Sequence[Row[uuid.UUID | None, dict[str, Any]]]:
+    """Who changed which fields of an entity after ``version``, oldest first."""
+    statement = (
+        select(changes.c.actor_id, changes.c.fields)
+        .where(
+            changes.c.space_id == space_id,
+            changes.c.entity_id == entity_id,
+            changes.c.version > version,
+        )
+        .order_by(changes.c.version)
     )
     return (await session.execute(statement)).all()
 

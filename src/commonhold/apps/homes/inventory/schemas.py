@@ -10,7 +10,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints
 
-from commonhold.platform.schemas import Name, RequestBody, ResponseBody, Version
+from commonhold.platform.schemas import (
+    Name,
+    RequestBody,
+    ResponseBody,
+    Version,
+    VersionedUpdate,
+)
 
 HomeType = Literal[
     "single_family", "townhouse", "condo", "apartment", "duplex", "mobile_home", "cabin", "other"
@@ -83,7 +89,7 @@ class RoomCreate(RoomFields):
     name: Name = Field(examples=["Kitchen"])
 
 
-class RoomUpdate(RoomFields):
+class RoomUpdate(RoomFields, VersionedUpdate):
     name: Name | None = None
 
 
@@ -128,7 +134,7 @@ class ItemCreate(ItemFields):
     metadata: Metadata = Field(default_factory=dict)
 
 
-class ItemUpdate(ItemFields):
+class ItemUpdate(ItemFields, VersionedUpdate):
     name: Name | None = None
     room_id: uuid.UUID | None = Field(default=None, description="Move the item to another room.")
     metadata: Metadata | None = None

@@ -44,6 +44,7 @@ from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.spaces import service as spaces
 from commonhold.platform.spaces.models import Space, SpaceMember
 from commonhold.platform.spaces.schemas import SpaceCreate, SpaceUpdate
+from commonhold.platform.sync.merge import note_overwrites
 
 WRITE = Permission.CONTENT_WRITE
 
@@ -228,11 +229,33 @@ async def get_room(session: AsyncSession, subject: AuthSubject, room_id: uuid.UU
     return RoomRead.model_validate(await _room(session, subject, room_id))
 
 
+async def _merge(
+    session: AsyncSession,
+    subject: AuthSubject,
+    entity_type: str,
+    entity: Room | Item,
+    body: RoomUpdate | ItemUpdate,
+) -> None:
+    """Notice what this update overwrites of others' changes since its base version."""
+    written = body.model_dump(mode="json", exclude_unset=True, exclude={"base_version"})
+    await note_overwrites(
+        session,
+        subject.user_id,
+        entity_type,
+        entity.space_id,
+        entity.id,
+        entity.version,
+        body.base_version,
+        written,
+    )
+
+
 async def update_room(
     session: AsyncSession, subject: AuthSubject, room_id: uuid.UUID, body: RoomUpdate
 ) -> RoomRead:
     room = await _room(session, subject, room_id, WRITE)
-    for field, value in body.model_dump(exclude_unset=True).items():
+    await _merge(session, subject, "homes.room", room, body)
+    for field, value in body.model_dump(exclude_unset=True, exclude={"base_version"}).items():
         if value is None and field in ("name", "sort_order"):
             raise InvalidRequest(f"{field} cannot be null")
         setattr(room, field, value)
@@ -333,7 +356,8 @@ async def update_item(
     session: AsyncSession, subject: AuthSubject, item_id: uuid.UUID, body: ItemUpdate
 ) -> ItemRead:
     item = await _item(session, subject, item_id, WRITE)
-    changes = body.model_dump(exclude_unset=True)
+    await _merge(session, subject, "homes.item", item, body)
+    changes = body.model_dump(exclude_unset=True, exclude={"base_version"})
     if "room_id" in changes:
         room = await repo.room(session, changes["room_id"]) if changes["room_id"] else None
         if room is None or room.space_id != item.space_id:

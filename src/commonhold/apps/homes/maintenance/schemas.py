@@ -9,7 +9,13 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from commonhold.platform.recurrence import MAX_INTERVAL, Frequency, Mode
-from commonhold.platform.schemas import Name, RequestBody, ResponseBody, Version
+from commonhold.platform.schemas import (
+    Name,
+    RequestBody,
+    ResponseBody,
+    Version,
+    VersionedUpdate,
+)
 
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 # Dates a household plans with; far-off years only lead rules past the calendar's end.
@@ -64,7 +70,7 @@ class TaskCreate(TaskFields):
     notify_day_of: bool = True
 
 
-class TaskUpdate(TaskFields):
+class TaskUpdate(TaskFields, VersionedUpdate):
     """Only the fields sent change. Changing the schedule replaces the open occurrences from
     today on; what was done stays in the history."""
 

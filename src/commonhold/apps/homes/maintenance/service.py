@@ -59,6 +59,7 @@ from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.recurrence import Frequency, Mode, Recurrence, RecurrenceError
 from commonhold.platform.spaces import repository as spaces_repo
+from commonhold.platform.sync.merge import note_overwrites
 
 WRITE = Permission.CONTENT_WRITE
 MAX_RANGE_DAYS = 366
@@ -275,7 +276,18 @@ async def update_task(
     """Changing the schedule replaces the open occurrences from today on (all of them when
     the task is or becomes one-time or rolling); completed and skipped ones stay."""
     task = await _task(session, subject, task_id, WRITE, lock=True)
-    changes = body.model_dump(exclude_unset=True)
+    written = body.model_dump(mode="json", exclude_unset=True, exclude={"base_version"})
+    await note_overwrites(
+        session,
+        subject.user_id,
+        "homes.task",
+        task.space_id,
+        task.id,
+        task.version,
+        body.base_version,
+        {"starts_on" if name == "due_date" else name: value for name, value in written.items()},
+    )
+    changes = body.model_dump(exclude_unset=True, exclude={"base_version"})
     for name in sorted(REQUIRED & changes.keys()):
         if changes[name] is None:
             raise InvalidRequest(f"{name} cannot be null")
