@@ -58,10 +58,10 @@ def create_app(
         gc.collect()
         gc.freeze()
         gateway: RealtimeGateway = app.state.realtime
-        memberships = asyncio.create_task(gateway.follow_memberships(app.state.db.conninfo))
+        realtime = asyncio.create_task(gateway.run(app.state.db.conninfo))
         yield
-        memberships.cancel()
-        await asyncio.gather(memberships, return_exceptions=True)
+        realtime.cancel()
+        await asyncio.gather(realtime, return_exceptions=True)
         if owned:
             await app.state.db.dispose()
 

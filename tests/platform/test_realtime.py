@@ -22,7 +22,7 @@ from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
 from tests.apps.homes.factories import add_member, create_home, create_room
 from tests.conftest import Inbox, _free_port
-from tests.factories import create_space, signup
+from tests.factories import TestUser, create_space, signup
 from tests.live import LiveWorld
 
 
@@ -479,3 +479,50 @@ async def test_concurrent_edits_merge_and_the_overwritten_author_is_told(
         assert len(merged) == 1
     finally:
         await sio.disconnect()
+
+
+async def _household_of_two(live: LiveWorld, inbox: Inbox) -> tuple[TestUser, TestUser, str]:
+    owner, member = await live.user("Olive"), await live.user("Milo")
+    await live.execute(
+        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
+        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
+        user_id=owner.id,
+    )
+    home = await create_home(live.client, owner)
+    await add_member(live.client, inbox, owner, home["id"], member)
+    return owner, member, home["id"]
+
+
+async def _presence_seen_across(first: str, second: str, live: LiveWorld, inbox: Inbox) -> None:
+    """Milo on ``first`` sees Olive come and go on ``second``."""
+    owner, member, home_id = await _household_of_two(live, inbox)
+    milo, _ = await _connect(first, member.access_token)
+    seen: list[tuple[str, Any]] = []
+    milo.on("presence:joined", lambda data: seen.append(("joined", data)))
+    milo.on("presence:left", lambda data: seen.append(("left", data)))
+    try:
+        olive, ready = await _connect(second, owner.access_token)
+        assert ready["online"] == {home_id: sorted([str(owner.id), str(member.id)])}
+        await _until(lambda: len(seen) == 1)
+        await olive.disconnect()
+        await _until(lambda: len(seen) == 2)
+        olive_there = {"space_id": home_id, "user_id": str(owner.id)}
+        assert seen == [("joined", olive_there), ("left", olive_there)]
+    finally:
+        await milo.disconnect()
+
+
+async def test_members_see_who_comes_online_and_goes(
+    live: LiveWorld, live_server_url: str, inbox: Inbox
+) -> None:
+    await _presence_seen_across(live_server_url, live_server_url, live, inbox)
+
+
+async def test_presence_is_shared_between_server_processes(
+    live: LiveWorld, redis_url: str, inbox: Inbox
+) -> None:
+    async with (
+        _server_process(live, redis_url) as first,
+        _server_process(live, redis_url) as second,
+    ):
+        await _presence_seen_across(first, second, live, inbox)

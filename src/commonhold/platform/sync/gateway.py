@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,12 +27,21 @@ from commonhold.platform.ratelimit import RateLimiter
 from commonhold.platform.spaces.models import Space, SpaceMember
 from commonhold.platform.sync import repository as sync_repo
 from commonhold.platform.sync.merge import MergeNotice
+from commonhold.platform.sync.presence import BEAT_SECONDS, build_presence
 from commonhold.platform.sync.service import change_read
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
 MEMBERSHIP_RETRY_SECONDS = 2.0
 CLIENT_EVENT_LIMIT = "30/10second"
+
+
+@dataclass
+class Connection:
+    """A live connection of this process: whose, and the spaces it hears from."""
+
+    user_id: uuid.UUID
+    space_ids: set[uuid.UUID]
 
 
 def user_room(user_id: uuid.UUID) -> str:
@@ -64,6 +74,8 @@ class RealtimeGateway:
         )
         self._expiries: dict[str, asyncio.Task[None]] = {}
         self._cut_off: set[str] = set()
+        self._connections: dict[str, Connection] = {}
+        self._presence = build_presence(settings.redis_url)
         self.server.on("connect", self._connect)
         self.server.on("disconnect", self._disconnect)
         # Clients only listen: whatever they emit is counted, and a flood ends the connection.
@@ -81,19 +93,46 @@ class RealtimeGateway:
             raise socketio.exceptions.ConnectionRefusedError(
                 error.message, {"code": error.code}
             ) from error
-        space_ids = await self._space_ids(claims.user_id)
-        await self.server.enter_room(sid, user_room(claims.user_id))
-        for space_id in space_ids:
+        user_id = claims.user_id
+        members = await self._members_of_spaces(user_id)
+        await self.server.enter_room(sid, user_room(user_id))
+        for space_id in members:
             await self.server.enter_room(sid, space_room(space_id))
-        await self.server.save_session(sid, {"user_id": str(claims.user_id)})
+        self._connections[sid] = Connection(user_id, set(members))
         self._end_at_expiry(sid, claims.expires_at)
-        # Tells the client who it is connected as and which spaces it will hear from.
+        first = await self._presence.arrive(user_id, sid)
+        online = await self._presence.online({m for ids in members.values() for m in ids})
+        # Tells the client who it is, which spaces it will hear from and who is online there.
         await self.server.emit(
             "session:ready",
-            {"user_id": str(claims.user_id), "spaces": [str(s) for s in space_ids]},
+            {
+                "user_id": str(user_id),
+                "spaces": [str(s) for s in members],
+                "online": {
+                    str(space): sorted(str(m) for m in ids if m in online)
+                    for space, ids in members.items()
+                },
+            },
             to=sid,
         )
-        log.info("realtime_connected", user_id=str(claims.user_id), sid=sid)
+        if first:
+            await self._announce("presence:joined", user_id, members, skip_sid=sid)
+        log.info("realtime_connected", user_id=str(user_id), sid=sid)
+
+    async def _announce(
+        self,
+        event: str,
+        user_id: uuid.UUID,
+        space_ids: Iterable[uuid.UUID],
+        skip_sid: str | None = None,
+    ) -> None:
+        for space_id in space_ids:
+            await self.server.emit(
+                event,
+                {"space_id": str(space_id), "user_id": str(user_id)},
+                room=space_room(space_id),
+                skip_sid=skip_sid,
+            )
 
     def _end_at_expiry(self, sid: str, expires_at: datetime) -> None:
         """The connection lasts as long as its token: then the client is told and
@@ -122,18 +161,27 @@ class RealtimeGateway:
 
     async def _disconnect(self, sid: str, reason: object = None) -> None:
         self._cut_off.discard(sid)
+        connection = self._connections.pop(sid, None)
+        if connection is not None and await self._presence.depart(connection.user_id, sid):
+            await self._announce("presence:left", connection.user_id, connection.space_ids)
         if (task := self._expiries.pop(sid, None)) is not None:
             task.cancel()
 
-    async def _space_ids(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+    async def _members_of_spaces(self, user_id: uuid.UUID) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """The person's spaces, each with its members."""
         async with self._database().sessionmaker() as session, session.begin():
             await set_user_context(session, user_id)
-            rows = await session.scalars(
-                select(SpaceMember.space_id)
+            own = select(SpaceMember.space_id).where(SpaceMember.user_id == user_id)
+            rows = await session.execute(
+                select(SpaceMember.space_id, SpaceMember.user_id)
                 .join(Space, Space.id == SpaceMember.space_id)
-                .where(SpaceMember.user_id == user_id, Space.deleted_at.is_(None))
+                .where(SpaceMember.space_id.in_(own), Space.deleted_at.is_(None))
+                .order_by(Space.created_at, Space.id)
             )
-            return list(rows)
+            members: dict[uuid.UUID, list[uuid.UUID]] = {}
+            for space_id, member_id in rows:
+                members.setdefault(space_id, []).append(member_id)
+            return members
 
     async def broadcast_transaction(self, user_id: uuid.UUID, txid: int) -> None:
         """Emit ``sync:change`` to each space's room for every change the committed
@@ -152,6 +200,16 @@ class RealtimeGateway:
         """Tell each person whose values a committed write overwrote (``sync:merged``)."""
         for notice in notices:
             await self.server.emit("sync:merged", notice.payload(), room=user_room(notice.user_id))
+
+    async def run(self, conninfo: str) -> None:
+        """The gateway's own work, until cancelled: following membership changes, and
+        vouching for this process's connections."""
+        await asyncio.gather(self.follow_memberships(conninfo), self._keep_presence())
+
+    async def _keep_presence(self) -> None:
+        while True:
+            await asyncio.sleep(BEAT_SECONDS)
+            await self._presence.refresh((c.user_id, sid) for sid, c in self._connections.items())
 
     async def follow_memberships(self, conninfo: str) -> None:
         """Until cancelled: move this process's connections of a person into a space's room
@@ -174,10 +232,17 @@ class RealtimeGateway:
         joined = bool(change["joined"])
         local = self.server.manager.get_participants("/", user_room(uuid.UUID(change["user_id"])))
         for sid, _ in list(local):
+            connection = self._connections.get(sid)
             if joined:
                 await self.server.enter_room(sid, room)
             else:
                 await self.server.leave_room(sid, room)
+            if connection is not None:
+                space_id = uuid.UUID(change["space_id"])
+                if joined:
+                    connection.space_ids.add(space_id)
+                else:
+                    connection.space_ids.discard(space_id)
             await self.server.emit(
                 "session:membership",
                 {"space_id": change["space_id"], "joined": joined},
