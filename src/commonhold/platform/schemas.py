@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -35,9 +35,14 @@ Email = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_l
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-# A synced entity's version: 1 when created, one more with every change (as /sync reports).
+# A synced entity's version, as /sync reports it with each change.
 Version = Annotated[
-    int, Field(description="1 when created, one more with every change.", examples=[3])
+    int,
+    Field(
+        description="Grows with every change (by one or more: the server's own bookkeeping "
+        "counts too). Send it back as `base_version` or `If-Match`.",
+        examples=[3],
+    ),
 ]
 
 
@@ -53,3 +58,9 @@ class VersionedUpdate(RequestBody):
         "simply wins.",
         examples=[3],
     )
+
+    def based_on(self, version: int | None) -> Self:
+        """This update with the version an ``If-Match`` header named, unless the body did."""
+        if self.base_version is not None or version is None:
+            return self
+        return self.model_copy(update={"base_version": version})

@@ -11,15 +11,46 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Header
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.platform.errors import Conflict
+from commonhold.platform.errors import AppError, Conflict
 from commonhold.platform.identity.models import User
 from commonhold.platform.sync import repository as repo
 
 _NOTICES_KEY = "sync_merged_notices"
+
+
+class InvalidIfMatch(AppError):
+    code = "invalid_if_match"
+    title = 'If-Match must be an entity tag from this API, such as "3"'
+
+
+def if_match_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=40,
+            description='The `ETag` of the version this change was made on, e.g. `"3"` (the '
+            "same as `base_version` in the body).",
+        ),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    tag = if_match.removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidIfMatch()
+    return int(tag)
+
+
+IfMatch = Annotated[int | None, Depends(if_match_version)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 class VersionAhead(Conflict):

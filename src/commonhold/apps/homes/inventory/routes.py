@@ -31,6 +31,7 @@ from commonhold.platform.deps import CurrentUser, Session
 from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
+from commonhold.platform.sync.merge import IfMatch, etag
 
 router = APIRouter(
     prefix="/api/v1",
@@ -151,15 +152,26 @@ async def reorder_rooms(
 
 
 @router.get("/rooms/{room_id}", operation_id="rooms_get", summary="One room")
-async def get_room(room_id: RoomId, subject: CurrentUser, session: Session) -> RoomRead:
-    return await service.get_room(session, subject, room_id)
+async def get_room(
+    room_id: RoomId, subject: CurrentUser, session: Session, response: Response
+) -> RoomRead:
+    room = await service.get_room(session, subject, room_id)
+    response.headers["ETag"] = etag(room.version)
+    return room
 
 
 @router.patch("/rooms/{room_id}", operation_id="rooms_update", summary="Change a room")
 async def update_room(
-    room_id: RoomId, body: RoomUpdate, subject: CurrentUser, session: Session
+    room_id: RoomId,
+    body: RoomUpdate,
+    subject: CurrentUser,
+    session: Session,
+    if_match: IfMatch,
+    response: Response,
 ) -> RoomRead:
-    return await service.update_room(session, subject, room_id, body)
+    room = await service.update_room(session, subject, room_id, body.based_on(if_match))
+    response.headers["ETag"] = etag(room.version)
+    return room
 
 
 @router.delete(
@@ -269,15 +281,26 @@ def _metadata_filter(pairs: list[str]) -> dict[str, Any]:
 
 
 @router.get("/items/{item_id}", operation_id="items_get", summary="One item")
-async def get_item(item_id: ItemId, subject: CurrentUser, session: Session) -> ItemRead:
-    return await service.get_item(session, subject, item_id)
+async def get_item(
+    item_id: ItemId, subject: CurrentUser, session: Session, response: Response
+) -> ItemRead:
+    item = await service.get_item(session, subject, item_id)
+    response.headers["ETag"] = etag(item.version)
+    return item
 
 
 @router.patch("/items/{item_id}", operation_id="items_update", summary="Change or move an item")
 async def update_item(
-    item_id: ItemId, body: ItemUpdate, subject: CurrentUser, session: Session
+    item_id: ItemId,
+    body: ItemUpdate,
+    subject: CurrentUser,
+    session: Session,
+    if_match: IfMatch,
+    response: Response,
 ) -> ItemRead:
-    return await service.update_item(session, subject, item_id, body)
+    item = await service.update_item(session, subject, item_id, body.based_on(if_match))
+    response.headers["ETag"] = etag(item.version)
+    return item
 
 
 @router.delete(

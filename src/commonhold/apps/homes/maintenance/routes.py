@@ -27,6 +27,7 @@ from commonhold.apps.homes.params import HomeId, InstanceId, RoomId, TaskId
 from commonhold.platform.deps import CurrentUser, Session, SettingsDep
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
+from commonhold.platform.sync.merge import IfMatch, etag
 
 router = APIRouter(
     prefix="/api/v1",
@@ -98,17 +99,28 @@ async def list_room_tasks(
 
 
 @router.get("/tasks/{task_id}", operation_id="tasks_get", summary="One task")
-async def get_task(task_id: TaskId, subject: CurrentUser, session: Session) -> TaskRead:
-    return await service.get_task(session, subject, task_id)
+async def get_task(
+    task_id: TaskId, subject: CurrentUser, session: Session, response: Response
+) -> TaskRead:
+    task = await service.get_task(session, subject, task_id)
+    response.headers["ETag"] = etag(task.version)
+    return task
 
 
 @router.patch("/tasks/{task_id}", operation_id="tasks_update", summary="Change a task")
 async def update_task(
-    task_id: TaskId, body: TaskUpdate, subject: CurrentUser, session: Session
+    task_id: TaskId,
+    body: TaskUpdate,
+    subject: CurrentUser,
+    session: Session,
+    if_match: IfMatch,
+    response: Response,
 ) -> TaskRead:
     """Changing the due date or the recurrence replaces the open occurrences from today on;
     completed and skipped ones stay in the history."""
-    return await service.update_task(session, subject, task_id, body)
+    task = await service.update_task(session, subject, task_id, body.based_on(if_match))
+    response.headers["ETag"] = etag(task.version)
+    return task
 
 
 @router.delete(
