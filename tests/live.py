@@ -28,6 +28,15 @@ class LiveWorld:
     async def user(self, name: str = "Live User") -> TestUser:
         return await signup(self.client, f"{uuid.uuid4().hex[:8]}@{self.domain}", name)
 
+    async def set_tier(self, user: TestUser, tier: str) -> None:
+        """Put ``user`` on a paid tier, as billing would (sharing a home needs one)."""
+        await self.execute(
+            "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
+            "VALUES (gen_random_uuid(), :user_id, :tier, 'active')",
+            user_id=user.id,
+            tier=tier,
+        )
+
     async def run_jobs(self) -> None:
         """Run the worker until no job is due, including those deferred by jobs: a worker
         told not to wait may stop while a job it ran has just deferred another."""

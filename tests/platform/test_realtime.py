@@ -237,15 +237,19 @@ async def _until(condition: Any, seconds: float = 5.0) -> None:
     raise AssertionError("it did not happen in time")
 
 
+async def _household_of_two(live: LiveWorld, inbox: Inbox) -> tuple[TestUser, TestUser, str]:
+    owner, member = await live.user("Olive"), await live.user("Milo")
+    await live.set_tier(owner, "basic")
+    home = await create_home(live.client, owner)
+    await add_member(live.client, inbox, owner, home["id"], member)
+    return owner, member, home["id"]
+
+
 async def test_joining_and_leaving_a_space_moves_live_connections(
     live: LiveWorld, live_server_url: str, inbox: Inbox
 ) -> None:
     owner, member = await live.user("Olive"), await live.user("Milo")
-    await live.execute(
-        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
-        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
-        user_id=owner.id,
-    )
+    await live.set_tier(owner, "basic")
     home = await create_home(live.client, owner)
     sio, heard = await _changes_heard(live_server_url, member.access_token)
     memberships: list[Any] = []
@@ -422,15 +426,8 @@ async def test_a_client_back_from_offline_catches_up_to_the_same_state(
 async def test_concurrent_edits_merge_and_the_overwritten_author_is_told(
     live: LiveWorld, live_server_url: str, inbox: Inbox
 ) -> None:
-    owner, member = await live.user("Olive"), await live.user("Milo")
-    await live.execute(
-        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
-        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
-        user_id=owner.id,
-    )
-    home = await create_home(live.client, owner)
-    await add_member(live.client, inbox, owner, home["id"], member)
-    room = await create_room(live.client, owner, home["id"], "Den")
+    owner, member, home_id = await _household_of_two(live, inbox)
+    room = await create_room(live.client, owner, home_id, "Den")
     url = f"/api/v1/rooms/{room['id']}"
     sio, _ = await _connect(live_server_url, member.access_token)
     merged: list[Any] = []
@@ -479,18 +476,6 @@ async def test_concurrent_edits_merge_and_the_overwritten_author_is_told(
         assert len(merged) == 1
     finally:
         await sio.disconnect()
-
-
-async def _household_of_two(live: LiveWorld, inbox: Inbox) -> tuple[TestUser, TestUser, str]:
-    owner, member = await live.user("Olive"), await live.user("Milo")
-    await live.execute(
-        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
-        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
-        user_id=owner.id,
-    )
-    home = await create_home(live.client, owner)
-    await add_member(live.client, inbox, owner, home["id"], member)
-    return owner, member, home["id"]
 
 
 async def _presence_seen_across(first: str, second: str, live: LiveWorld, inbox: Inbox) -> None:

@@ -33,11 +33,7 @@ async def _household(
         await live.execute(
             "UPDATE platform.users SET timezone = :zone WHERE id = :id", zone=zone, id=user.id
         )
-    await live.execute(
-        "INSERT INTO platform.subscriptions (id, user_id, tier, status) "
-        "VALUES (gen_random_uuid(), :user_id, 'basic', 'active')",
-        user_id=owner.id,
-    )
+    await live.set_tier(owner, "basic")
     home = await create_home(live.client, owner, "Maple Street")
     await add_member(live.client, inbox, owner, home["id"], member)
     return owner, member, home, zone
