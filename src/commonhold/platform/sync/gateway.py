@@ -222,7 +222,10 @@ class RealtimeGateway:
                 ) as connection:
                     await connection.execute("LISTEN commonhold_membership")
                     async for notice in connection.notifies():
-                        await self._membership_changed(json.loads(notice.payload))
+                        try:
+                            await self._membership_changed(json.loads(notice.payload))
+                        except Exception:  # one bad notice must not stop the following
+                            log.exception("membership_notice_failed", payload=notice.payload)
             except psycopg.OperationalError:
                 log.warning("membership_listener_reconnecting")
                 await asyncio.sleep(MEMBERSHIP_RETRY_SECONDS)
