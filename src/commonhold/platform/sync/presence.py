@@ -56,8 +56,10 @@ class LocalPresence:
         return not live
 
     async def refresh(self, connections: Iterable[tuple[uuid.UUID, str]]) -> None:
+        # Only stamps: a person's stale entries are dropped when they are next looked at.
+        now = time.time()
         for user_id, sid in connections:
-            self._live(user_id)[sid] = time.time()
+            self._seen.setdefault(user_id, {})[sid] = now
 
     async def online(self, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         return {user_id for user_id in user_ids if self._live(user_id)}
