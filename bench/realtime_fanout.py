@@ -18,10 +18,9 @@ Commonhold: a user signs up and creates a home through the API of the running se
 access tokens last a day for the run); ``--users`` - 1 more members (viewers) are written
 with plain SQL as the owner role, with tokens signed by the server's key, and the clients
 connect as the members in turn (100 connections each by default), so all of them are in the
-home's ``space:{id}`` room. ``--users 1`` connects every client as the one owner: the
-gateway's presence then keeps 10,000 connections for one person, whose bookkeeping
-(``LocalPresence``) walks all of them for each connection at every 30 s beat, stalling the
-server for many seconds; a space of many people does not. A broadcast is ``POST
+home's ``space:{id}`` room: closer to a space of many people than one person's 10,000.
+``--users 1`` connects every client as the one owner (the gateway's presence then keeps
+10,000 connections for one person). A broadcast is ``POST
 /api/v1/homes/{id}/rooms`` creating a room whose notes are 1,000 characters: the server
 commits it, reads the transaction's logged change and emits it as ``sync:change`` to the room
 (``RealtimeGateway.broadcast_transaction``). Its latency therefore includes the HTTP request,
@@ -104,6 +103,7 @@ class Options:
     concurrency: int
     connect_timeout: float
     deliver_timeout: float
+    disconnect_wait: float
     compression: bool
     users: int
 
@@ -138,6 +138,12 @@ def kernel_limits() -> str:
         with suppress(OSError):
             values.append(f"{name.replace('/', '.')}={' '.join(path.read_text().split())}")
     return "kernel: " + ", ".join(values)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -330,6 +336,8 @@ class ClientProcess:
         await self.process.stdin.drain()
 
     async def close(self) -> None:
+        if self.process.returncode is not None:
+            return
         with suppress(ConnectionError):
             await self.send("close")
         try:
@@ -450,6 +458,13 @@ class Broadcast:
     delivery: Delivery
 
 
+@dataclass(frozen=True)
+class Disconnection:
+    cpu_seconds: float
+    busy_seconds: float
+    finished: bool
+
+
 @dataclass
 class Result:
     name: str
@@ -458,6 +473,7 @@ class Result:
     rss_connected_kib: int
     rss_peak_kib: int
     clients_rss_kib: int
+    disconnection: Disconnection | None = None
     warmup: list[Broadcast] = field(default_factory=list)
     broadcasts: list[Broadcast] = field(default_factory=list)
 
@@ -520,9 +536,35 @@ async def measure(
             print_broadcast(broadcast, warm, complete)
             await asyncio.sleep(options.pause)
         result.rss_peak_kib = rss_kib(pid, "VmHWM")
+        result.disconnection = await disconnect(fleet, pid, options.disconnect_wait)
         return result
     finally:
         await fleet.close()
+
+
+async def disconnect(fleet: ClientFleet, pid: int, wait: float) -> Disconnection:
+    """All clients leave at once; how long (CPU and wall clock) the server then stays busy."""
+    started, cpu_before = time.monotonic(), cpu_seconds(pid)
+    await fleet.close()
+    busy_until = time.monotonic()
+    while time.monotonic() - started < wait:
+        cpu = cpu_seconds(pid)
+        await asyncio.sleep(0.5)
+        if cpu_seconds(pid) - cpu > 0.05:  # still more than 10% of a CPU
+            busy_until = time.monotonic()
+        elif time.monotonic() - busy_until > 2:
+            break
+    result = Disconnection(
+        cpu_seconds=cpu_seconds(pid) - cpu_before,
+        busy_seconds=busy_until - started,
+        finished=time.monotonic() - started < wait,
+    )
+    print(
+        f"  every client disconnected: the server was busy {result.busy_seconds:.1f} s "
+        f"({result.cpu_seconds:.1f} s of CPU)"
+        + ("" if result.finished else f", still busy after {wait:.0f} s: stopped then")
+    )
+    return result
 
 
 def print_broadcast(broadcast: Broadcast, warm: bool, complete: bool) -> None:
@@ -612,6 +654,14 @@ def print_results(results: list[Result], options: Options) -> None:
             f" {r.rss_peak_kib / 1024:>7.1f}Mi {r.kib_per_connection:>9.1f}  {verdict}"
             f"  (clients' processes: {r.clients_rss_kib / 1024:.0f} MiB)"
         )
+    for r in results:
+        if r.disconnection is not None:
+            d = r.disconnection
+            print(
+                f"{r.name}: every client leaving at once kept the server busy "
+                f"{d.busy_seconds:.1f} s{'' if d.finished else ' or more'} "
+                f"({d.cpu_seconds:.1f} s of CPU)"
+            )
     print("\ndelivery latency from t0, ms, every client of every measured broadcast")
     print(
         f"{'server':<31} {'n':>7} {'first':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}"
@@ -681,6 +731,12 @@ def parse_options() -> Options:
         "--deliver-timeout", type=float, default=30.0, help="seconds to wait for every client"
     )
     parser.add_argument(
+        "--disconnect-wait",
+        type=float,
+        default=120.0,
+        help="at most this many seconds watching the server handle the clients' departure",
+    )
+    parser.add_argument(
         "--no-compression",
         action="store_true",
         help="clients do not offer permessage-deflate (socket.io-client offers it by default)",
@@ -702,6 +758,7 @@ def parse_options() -> Options:
         concurrency=args.concurrency,
         connect_timeout=args.connect_timeout,
         deliver_timeout=args.deliver_timeout,
+        disconnect_wait=args.disconnect_wait,
         compression=not args.no_compression,
         users=max(1, args.users),
     )
