@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from commonhold.apps.homes.routes import routers as homes_routers
+from commonhold.platform import collector
 from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
 from commonhold.platform.health import router as health_router
@@ -53,15 +53,12 @@ def create_app(
         if owned:
             urls = resolve_database_urls(settings)
             app.state.db = Database.connect(urls.app, settings.db_pool_size)
-        # What exists at startup lives as long as the process: keeping it out of the
-        # collector's sight makes full collections, which pause every request, much shorter.
-        gc.collect()
-        gc.freeze()
         gateway: RealtimeGateway = app.state.realtime
-        realtime = asyncio.create_task(gateway.run(app.state.db.conninfo))
-        yield
-        realtime.cancel()
-        await asyncio.gather(realtime, return_exceptions=True)
+        async with collector.full_collections_on_schedule():
+            realtime = asyncio.create_task(gateway.run(app.state.db.conninfo))
+            yield
+            realtime.cancel()
+            await asyncio.gather(realtime, return_exceptions=True)
         if owned:
             await app.state.db.dispose()
 

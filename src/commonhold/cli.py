@@ -245,6 +245,10 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
         port=settings.port,
         proxy_headers=True,
         log_config=None,
+        # Compressing each broadcast once per connection costs more CPU than a change is
+        # worth, and a zlib state per connection doubles its memory (as Node's socket.io,
+        # whose default is off).
+        ws_per_message_deflate=False,
     )
 
 

@@ -19,6 +19,7 @@ from httpx import ASGITransport, AsyncClient, TransportError
 
 from commonhold.app import create_app
 from commonhold.platform.db.session import Database
+from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.settings import Settings
 from tests.apps.homes.factories import add_member, create_home, create_room
 from tests.conftest import Inbox, _free_port
@@ -44,10 +45,18 @@ async def _serving(asgi: Any) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def server_url(settings: Settings, database: Database) -> AsyncIterator[str]:
+async def served(
+    settings: Settings, database: Database
+) -> AsyncIterator[tuple[str, RealtimeGateway]]:
+    """A served app's URL and its gateway."""
     app = create_app(settings=settings, database=database)
     async with _serving(app.state.realtime.asgi(app)) as url:
-        yield url
+        yield url, app.state.realtime
+
+
+@pytest.fixture
+def server_url(served: tuple[str, RealtimeGateway]) -> str:
+    return served[0]
 
 
 async def _connect(url: str, token: str | None) -> tuple[socketio.AsyncClient, dict[str, Any]]:
@@ -511,3 +520,30 @@ async def test_presence_is_shared_between_server_processes(
         _server_process(live, redis_url) as second,
     ):
         await _presence_seen_across(first, second, live, inbox)
+
+
+async def test_rooms_of_connections_that_left_are_forgotten(
+    client: AsyncClient, served: tuple[str, RealtimeGateway]
+) -> None:
+    url, gateway = served
+    user = await signup(client)
+    home = await create_space(client, user, kind="home")
+    sockets = [(await _connect(url, user.access_token))[0] for _ in range(3)]
+    staying = sockets[2].get_sid()
+    for sio in sockets[:2]:
+        await sio.disconnect()
+    manager = gateway.server.manager
+    try:
+        await _until(lambda: len(manager.rooms["/"][None]) == 1)
+        rooms = {name: set(members) for name, members in manager.rooms["/"].items()}
+        assert rooms == {
+            None: {staying},
+            staying: {staying},
+            f"user:{user.id}": {staying},
+            f"space:{home['id']}": {staying},
+        }
+        assert sorted(manager.get_rooms(staying, "/")) == sorted(
+            [staying, f"user:{user.id}", f"space:{home['id']}"]
+        )
+    finally:
+        await sockets[2].disconnect()

@@ -28,6 +28,7 @@ from commonhold.platform.spaces.models import Space, SpaceMember
 from commonhold.platform.sync import repository as sync_repo
 from commonhold.platform.sync.merge import MergeNotice
 from commonhold.platform.sync.presence import BEAT_SECONDS, build_presence
+from commonhold.platform.sync.rooms import RedisRoomManager, RoomManager
 from commonhold.platform.sync.service import change_read
 from commonhold.settings import Settings
 
@@ -64,9 +65,9 @@ class RealtimeGateway:
             # With Redis, every server process hears every room: a change committed through
             # one reaches clients connected to any other.
             client_manager=(
-                socketio.AsyncRedisManager(settings.redis_url, channel="commonhold-realtime")
+                RedisRoomManager(settings.redis_url, channel="commonhold-realtime")
                 if settings.redis_url
-                else None
+                else RoomManager()
             ),
             cors_allowed_origins=settings.cors_origins,
             logger=False,
