@@ -230,8 +230,7 @@ def start_reference(port: int, tokens: Path, log: BinaryIO) -> subprocess.Popen[
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
-    """Stop a server; killed if it takes over 10 s (python-socketio's disconnection of
-    many clients at once takes long: each one scans every room)."""
+    """Stop a server; killed if it takes over 10 s."""
     server.terminate()
     try:
         server.wait(10)

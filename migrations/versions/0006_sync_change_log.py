@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from commonhold.platform.db import rls
-from commonhold.platform.sync.changelog import FUNCTIONS_SQL, track_table
+from commonhold.platform.sync.changelog import BUMP_VERSION_SQL, record_changes_sql, track_table
 from commonhold.platform.sync.models import TransactionId
 from commonhold.settings import get_settings
 
@@ -102,7 +102,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_horizon")),
         schema="platform",
     )
-    op.execute(FUNCTIONS_SQL)
+    op.execute(BUMP_VERSION_SQL)
+    op.execute(record_changes_sql(announce=False))
     op.execute(MEMBERSHIP_SQL)
     for statement in (
         *rls.enable_rls("platform.changes"),

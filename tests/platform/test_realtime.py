@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import uvicorn
 from httpx import ASGITransport, AsyncClient, TransportError
 
 from commonhold.app import create_app
+from commonhold.apps.homes.maintenance.generation import generate_instances
 from commonhold.platform.db.session import Database
 from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.settings import Settings
@@ -266,13 +268,13 @@ async def test_joining_and_leaving_a_space_moves_live_connections(
     try:
         await add_member(live.client, inbox, owner, home["id"], member)
         await _until(lambda: memberships == [{"space_id": home["id"], "joined": True}])
+        # Whichever server commits a change, every server hears it from the database.
         await create_room(live.client, owner, home["id"], "Nursery")
-        # Changes made through another app instance are not broadcast by this server.
         async with AsyncClient(base_url=live_server_url) as http:
             await http.post(
                 f"/api/v1/homes/{home['id']}/rooms", json={"name": "Den"}, headers=owner.headers
             )
-            await _until(lambda: [c["fields"].get("name") for c in heard] == ["Den"])
+            await _until(lambda: [c["fields"].get("name") for c in heard] == ["Nursery", "Den"])
 
             removed = await http.delete(
                 f"/api/v1/spaces/{home['id']}/members/{member.id}", headers=owner.headers
@@ -284,7 +286,7 @@ async def test_joining_and_leaving_a_space_moves_live_connections(
                 f"/api/v1/homes/{home['id']}/rooms", json={"name": "Gym"}, headers=owner.headers
             )
         await asyncio.sleep(0.3)
-        assert [c["fields"].get("name") for c in heard] == ["Den"]
+        assert [c["fields"].get("name") for c in heard] == ["Nursery", "Den"]
     finally:
         await sio.disconnect()
 
@@ -547,3 +549,32 @@ async def test_rooms_of_connections_that_left_are_forgotten(
         )
     finally:
         await sockets[2].disconnect()
+
+
+async def test_occurrences_the_daily_job_stores_reach_connected_members(
+    live: LiveWorld, live_server_url: str
+) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    today = datetime.now(UTC).date()
+    created = await live.client.post(
+        f"/api/v1/homes/{home['id']}/tasks",
+        json={"title": "Water the ferns", "recurrence": "weekly", "due_date": today.isoformat()},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    sio, heard = await _changes_heard(live_server_url, owner.access_token)
+    try:
+        # A week later the job extends the task by the one date that came within 30 days.
+        async with live.system.sessionmaker() as session, session.begin():
+            assert await generate_instances(session, today + timedelta(days=7)) == 1
+        await _until(lambda: len(heard) == 1)
+        [occurrence] = heard
+        assert (occurrence["entity_type"], occurrence["action"]) == (
+            "homes.task_instance",
+            "created",
+        )
+        assert occurrence["fields"]["due_date"] == (today + timedelta(days=35)).isoformat()
+        assert occurrence["actor_id"] is None
+    finally:
+        await sio.disconnect()

@@ -17,7 +17,6 @@ from commonhold.platform.errors import AppError, NotFound, Unauthorized
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.ratelimit import RateLimiter
-from commonhold.platform.sync import repository as sync_repo
 from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.platform.sync.merge import MergeNotice, pop_notices
 from commonhold.settings import Settings
@@ -81,14 +80,14 @@ async def db_session(
 
     Scoped to the endpoint function, so the commit happens before the response is sent.
     Jobs the request deferred (``defer_in_transaction``) commit or vanish with it; the
-    changes it logged reach connected clients once it has committed.
+    changes it logged reach connected clients once it has committed (the database announces
+    them to the real-time gateway), and so do its merge notices.
     """
     database: Database = request.app.state.db
     async with database.sessionmaker() as session:
         await set_user_context(session, subject.user_id if subject else None)
         try:
             yield session
-            txid = await _written_transaction(request, session, subject)
             await session.commit()
         except AppError as error:
             await (session.commit() if error.keep_changes else session.rollback())
@@ -96,28 +95,16 @@ async def db_session(
         except BaseException:
             await session.rollback()
             raise
-        if txid is not None and subject is not None:
-            await _broadcast(request, subject, txid, pop_notices(session))
+        if notices := pop_notices(session):
+            await _send_merge_notices(request, notices)
 
 
-async def _written_transaction(
-    request: Request, session: AsyncSession, subject: AuthSubject | None
-) -> int | None:
-    """The transaction's id if a person's request may have changed synced data."""
-    if subject is None or request.method in ("GET", "HEAD", "OPTIONS"):
-        return None
-    return await sync_repo.current_transaction(session)
-
-
-async def _broadcast(
-    request: Request, subject: AuthSubject, txid: int, notices: list[MergeNotice]
-) -> None:
+async def _send_merge_notices(request: Request, notices: list[MergeNotice]) -> None:
     gateway: RealtimeGateway = request.app.state.realtime
     try:
-        await gateway.broadcast_transaction(subject.user_id, txid)
         await gateway.send_merge_notices(notices)
-    except Exception:  # committed already: a client that misses it catches up with /sync
-        log.exception("realtime_broadcast_failed", txid=txid)
+    except Exception:  # committed already: the overwritten values are in /sync
+        log.exception("merge_notices_failed", count=len(notices))
 
 
 CurrentUser = Annotated[AuthSubject, Depends(require_subject)]

@@ -13,35 +13,22 @@ a position already handed out.
 
 from __future__ import annotations
 
-FUNCTIONS_SQL = """
+BUMP_VERSION_SQL = """
 CREATE FUNCTION platform.bump_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   NEW.version := OLD.version + 1;
   RETURN NEW;
 END $$;
+"""
 
--- Statement-level, over the transition tables: one INSERT into the log per statement.
--- TG_ARGV[0] is the entity type; further arguments name columns kept out of the log.
--- SECURITY DEFINER: the application role may read the log but never write it directly.
--- enable_nestloop off: transition tables carry no statistics, and a nested loop joining old
--- and new rows of a large update costs seconds where a hash join costs milliseconds.
-CREATE FUNCTION platform.record_changes() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, platform
-SET enable_nestloop = off AS $$
-DECLARE
-  entity text := TG_ARGV[0];
-  hidden text[] := TG_ARGV[1:] || ARRAY['version'];
-  actor uuid := nullif(current_setting('app.user_id', true), '')::uuid;
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO platform.changes (space_id, actor_id, entity_type, entity_id, action, fields,
-                                  version)
+_LOGGED_COLUMNS = "(space_id, actor_id, entity_type, entity_id, action, fields, version)"
+
+_LOG_INSERTED = """
     SELECT n.space_id, actor, entity, n.id, 'created', to_jsonb(n) - hidden, n.version
-    FROM new_rows n;
-  ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO platform.changes (space_id, actor_id, entity_type, entity_id, action, fields,
-                                  version)
+    FROM new_rows n"""
+
+_LOG_UPDATED = """
     SELECT n.space_id, actor, entity, n.id,
            CASE
              WHEN j.old_row ->> 'deleted_at' IS NULL AND j.new_row ->> 'deleted_at' IS NOT NULL
@@ -59,16 +46,62 @@ BEGIN
     CROSS JOIN LATERAL (
       SELECT to_jsonb(n) - hidden AS new_row, to_jsonb(o) - hidden AS old_row OFFSET 0
     ) j
-    WHERE j.new_row IS DISTINCT FROM j.old_row;
-  ELSE
-    INSERT INTO platform.changes (space_id, actor_id, entity_type, entity_id, action, fields,
-                                  version)
+    WHERE j.new_row IS DISTINCT FROM j.old_row"""
+
+_LOG_DELETED = """
     SELECT o.space_id, actor, entity, o.id, 'removed', '{}'::jsonb, o.version
-    FROM old_rows o;
-  END IF;
+    FROM old_rows o"""
+
+
+def record_changes_sql(*, announce: bool) -> str:
+    """``platform.record_changes()``, the trigger function writing the log.
+
+    With ``announce``, it also notifies channel ``commonhold_changes`` with the transaction
+    and each space it logged changes of (``{"txid": "...", "space_id": "..."}``). PostgreSQL
+    delivers notifications only once the transaction commits, in commit order, and folds
+    identical ones: one per (transaction, space).
+    """
+
+    def log(rows: str) -> str:
+        insert = f"INSERT INTO platform.changes {_LOGGED_COLUMNS}{rows}"
+        if not announce:
+            return f"{insert};"
+        aggregate = "SELECT array_agg(DISTINCT space_id) INTO spaces FROM logged;"
+        return f"WITH logged AS ({insert}\n    RETURNING space_id)\n    {aggregate}"
+
+    notify = (
+        """
+  PERFORM pg_notify('commonhold_changes', json_build_object(
+    'txid', pg_current_xact_id()::text, 'space_id', space_id)::text)
+  FROM unnest(spaces) space_id;"""
+        if announce
+        else ""
+    )
+    return f"""
+-- Statement-level, over the transition tables: one INSERT into the log per statement.
+-- TG_ARGV[0] is the entity type; further arguments name columns kept out of the log.
+-- SECURITY DEFINER: the application role may read the log but never write it directly.
+-- enable_nestloop off: transition tables carry no statistics, and a nested loop joining old
+-- and new rows of a large update costs seconds where a hash join costs milliseconds.
+CREATE OR REPLACE FUNCTION platform.record_changes() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, platform
+SET enable_nestloop = off AS $$
+DECLARE
+  entity text := TG_ARGV[0];
+  hidden text[] := TG_ARGV[1:] || ARRAY['version'];
+  actor uuid := nullif(current_setting('app.user_id', true), '')::uuid;
+  spaces uuid[] := '{{}}';
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {log(_LOG_INSERTED)}
+  ELSIF TG_OP = 'UPDATE' THEN
+    {log(_LOG_UPDATED)}
+  ELSE
+    {log(_LOG_DELETED)}
+  END IF;{notify}
   RETURN NULL;
 END $$;
-"""
+"""  # noqa: S608 - assembled from this module's constants
 
 
 def track_table(table: str, entity_type: str, hidden: tuple[str, ...] = ()) -> list[str]:

@@ -33,7 +33,7 @@ from commonhold.platform.sync.service import change_read
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
-MEMBERSHIP_RETRY_SECONDS = 2.0
+LISTEN_RETRY_SECONDS = 2.0
 CLIENT_EVENT_LIMIT = "30/10second"
 
 
@@ -184,17 +184,33 @@ class RealtimeGateway:
                 members.setdefault(space_id, []).append(member_id)
             return members
 
-    async def broadcast_transaction(self, user_id: uuid.UUID, txid: int) -> None:
-        """Emit ``sync:change`` to each space's room for every change the committed
-        transaction ``txid`` logged: live, in the order it made them. A client that missed one
-        (offline) finds it with ``GET /sync``."""
+    async def _changes_committed(self, notice: dict[str, Any]) -> None:
+        """Emit ``sync:change`` to this process's clients in a space for every change a
+        committed transaction logged there, in the order it made them. Every process hears
+        the database's notice, so each serves only its own clients. A client that missed a
+        change (offline) finds it with ``GET /sync``."""
+        space_id = uuid.UUID(notice["space_id"])
+        room = space_room(space_id)
+        # Read as one of the people it goes to: row-level security applies as to anyone.
+        reader = next(
+            (
+                self._connections[sid].user_id
+                for sid, _ in self.server.manager.get_participants("/", room)
+                if sid in self._connections
+            ),
+            None,
+        )
+        if reader is None:  # nobody here hears from the space
+            return
         async with self._database().sessionmaker() as session, session.begin():
-            await set_user_context(session, user_id)
-            rows = await sync_repo.changes_of_transaction(session, txid)
+            await set_user_context(session, reader)
+            rows = await sync_repo.changes_of_transaction(session, space_id, int(notice["txid"]))
         for row in rows:
-            change = change_read(row)
             await self.server.emit(
-                "sync:change", change.model_dump(mode="json"), room=space_room(change.space_id)
+                "sync:change",
+                change_read(row).model_dump(mode="json"),
+                room=room,
+                ignore_queue=True,
             )
 
     async def send_merge_notices(self, notices: list[MergeNotice]) -> None:
@@ -203,33 +219,43 @@ class RealtimeGateway:
             await self.server.emit("sync:merged", notice.payload(), room=user_room(notice.user_id))
 
     async def run(self, conninfo: str) -> None:
-        """The gateway's own work, until cancelled: following membership changes, and
+        """The gateway's own work, until cancelled: following the database's notices, and
         vouching for this process's connections."""
-        await asyncio.gather(self.follow_memberships(conninfo), self._keep_presence())
+        await asyncio.gather(self.follow_database(conninfo), self._keep_presence())
 
     async def _keep_presence(self) -> None:
         while True:
             await asyncio.sleep(BEAT_SECONDS)
             await self._presence.refresh((c.user_id, sid) for sid, c in self._connections.items())
 
-    async def follow_memberships(self, conninfo: str) -> None:
-        """Until cancelled: move this process's connections of a person into a space's room
-        as they join it, and out as they leave or are removed (PostgreSQL notifies every
-        process when a membership commits). Reconnects if the database goes away."""
+    async def follow_database(self, conninfo: str) -> None:
+        """Until cancelled, act on what PostgreSQL notifies every process of once it has
+        committed, in commit order: a person joining or leaving a space moves this process's
+        connections of theirs into or out of its room; changes logged in a space go to its
+        room. Reconnects if the database goes away."""
+        handlers = {
+            "commonhold_membership": self._membership_changed,
+            "commonhold_changes": self._changes_committed,
+        }
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
                     conninfo, autocommit=True
                 ) as connection:
-                    await connection.execute("LISTEN commonhold_membership")
+                    for channel in handlers:
+                        await connection.execute(f"LISTEN {channel}")
                     async for notice in connection.notifies():
                         try:
-                            await self._membership_changed(json.loads(notice.payload))
+                            await handlers[notice.channel](json.loads(notice.payload))
                         except Exception:  # one bad notice must not stop the following
-                            log.exception("membership_notice_failed", payload=notice.payload)
+                            log.exception(
+                                "database_notice_failed",
+                                channel=notice.channel,
+                                payload=notice.payload,
+                            )
             except psycopg.OperationalError:
-                log.warning("membership_listener_reconnecting")
-                await asyncio.sleep(MEMBERSHIP_RETRY_SECONDS)
+                log.warning("database_listener_reconnecting")
+                await asyncio.sleep(LISTEN_RETRY_SECONDS)
 
     async def _membership_changed(self, change: dict[str, Any]) -> None:
         room = space_room(uuid.UUID(change["space_id"]))

@@ -62,18 +62,16 @@ async def changes_after(
     return (await session.execute(statement)).all()
 
 
-async def current_transaction(session: AsyncSession) -> int | None:
-    """The id of the session's transaction if it has written anything, else None."""
-    txid = await session.scalar(select(cast(func.pg_current_xact_id_if_assigned(), Text)))
-    return int(txid) if txid is not None else None
-
-
 async def changes_of_transaction(
-    session: AsyncSession, txid: int
+    session: AsyncSession, space_id: uuid.UUID, txid: int
 ) -> Sequence[Row[tuple[object, ...]]]:
+    """What transaction ``txid`` logged in a space, in the order it made the changes."""
     statement = (
         select(*_CHANGE_COLUMNS)
-        .where(changes.c.txid == cast(literal(str(txid)), TransactionId()))
+        .where(
+            changes.c.space_id == space_id,
+            changes.c.txid == cast(literal(str(txid)), TransactionId()),
+        )
         .order_by(changes.c.id)
     )
     return (await session.execute(statement)).all()
