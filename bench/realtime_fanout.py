@@ -22,10 +22,11 @@ home's ``space:{id}`` room: closer to a space of many people than one person's 1
 ``--users 1`` connects every client as the one owner (the gateway's presence then keeps
 10,000 connections for one person). A broadcast is ``POST
 /api/v1/homes/{id}/rooms`` creating a room whose notes are 1,000 characters: the server
-commits it, reads the transaction's logged change and emits it as ``sync:change`` to the room
-(``RealtimeGateway.broadcast_transaction``). Its latency therefore includes the HTTP request,
-the transaction, its commit and the change-log query, not only the fan-out; the earliest
-delivery of each broadcast shows what that part costs.
+commits it, PostgreSQL notifies the gateway of the committed change, which reads it from the
+change log and emits it as ``sync:change`` to the room
+(``RealtimeGateway._changes_committed``). Its latency therefore includes the HTTP request,
+the transaction, its commit, the notification and the change-log query, not only the
+fan-out; the earliest delivery of each broadcast shows what that part costs.
 
 The reference: every connection joins one room; a broadcast is ``POST /broadcast`` whose body
 (the very change Commonhold's clients heard, same size) the server emits as ``sync:change``
@@ -38,6 +39,7 @@ Run:  npm ci --prefix bench/realtime     # done by the script if node_modules is
       .venv/bin/python bench/realtime_fanout.py --clients 2000 --broadcasts 3
       .venv/bin/python bench/realtime_fanout.py --users 1       # every client the same person
       .venv/bin/python bench/realtime_fanout.py --no-compression   # clients without deflate
+      .venv/bin/python bench/realtime_fanout.py --servers 2     # two Commonhold processes
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class Options:
     disconnect_wait: float
     compression: bool
     users: int
+    servers: int
 
 
 # The machine
@@ -373,14 +376,18 @@ class ClientFleet:
         self.processes = processes
 
     @classmethod
-    async def start(cls, url: str, tokens: Path, options: Options, log: BinaryIO) -> ClientFleet:
+    async def start(
+        cls, urls: list[str], tokens: Path, options: Options, log: BinaryIO
+    ) -> ClientFleet:
+        """Client process ``i`` connects to ``urls[i % len(urls)]``."""
         shares = [
             options.clients // options.client_processes
             + (1 if i < options.clients % options.client_processes else 0)
             for i in range(options.client_processes)
         ]
         processes = []
-        for share in shares:
+        for index, share in enumerate(shares):
+            url = urls[index % len(urls)]
             command = [
                 node_path(),
                 str(CLIENTS_SCRIPT),
@@ -493,15 +500,22 @@ Trigger = Callable[[int], Awaitable[None]]
 
 
 async def measure(
-    name: str, url: str, pid: int, tokens: Path, trigger: Trigger, options: Options, log: BinaryIO
+    name: str,
+    urls: list[str],
+    pids: list[int],
+    tokens: Path,
+    trigger: Trigger,
+    options: Options,
+    log: BinaryIO,
 ) -> Result:
-    """Connect the clients, measure memory, then broadcast and collect the latencies."""
-    rss_before = rss_kib(pid)
+    """Connect the clients, measure memory, then broadcast and collect the latencies.
+    With several server processes, their memory and CPU time are summed."""
+    rss_before = sum(rss_kib(pid) for pid in pids)
     print(
         f"\n{name}: server RSS before connecting {rss_before / 1024:.1f} MiB; connecting "
         f"{options.clients:,} clients over {options.client_processes} Node.js process(es)"
     )
-    fleet = await ClientFleet.start(url, tokens, options, log)
+    fleet = await ClientFleet.start(urls, tokens, options, log)
     try:
         connected = await fleet.connected(options.connect_timeout)
         print(
@@ -515,7 +529,7 @@ async def measure(
             name=name,
             connected=connected,
             rss_before_kib=rss_before,
-            rss_connected_kib=rss_kib(pid),
+            rss_connected_kib=sum(rss_kib(pid) for pid in pids),
             rss_peak_kib=0,
             clients_rss_kib=fleet.rss_kib(),
         )
@@ -534,27 +548,31 @@ async def measure(
             (result.warmup if warm else result.broadcasts).append(broadcast)
             print_broadcast(broadcast, warm, complete)
             await asyncio.sleep(options.pause)
-        result.rss_peak_kib = rss_kib(pid, "VmHWM")
-        result.disconnection = await disconnect(fleet, pid, options.disconnect_wait)
+        result.rss_peak_kib = sum(rss_kib(pid, "VmHWM") for pid in pids)
+        result.disconnection = await disconnect(fleet, pids, options.disconnect_wait)
         return result
     finally:
         await fleet.close()
 
 
-async def disconnect(fleet: ClientFleet, pid: int, wait: float) -> Disconnection:
-    """All clients leave at once; how long (CPU and wall clock) the server then stays busy."""
-    started, cpu_before = time.monotonic(), cpu_seconds(pid)
+async def disconnect(fleet: ClientFleet, pids: list[int], wait: float) -> Disconnection:
+    """All clients leave at once; how long (CPU and wall clock) the servers then stay busy."""
+
+    def cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    started, cpu_before = time.monotonic(), cpu()
     await fleet.close()
     busy_until = time.monotonic()
     while time.monotonic() - started < wait:
-        cpu = cpu_seconds(pid)
+        cpu_then = cpu()
         await asyncio.sleep(0.5)
-        if cpu_seconds(pid) - cpu > 0.05:  # still more than 10% of a CPU
+        if cpu() - cpu_then > 0.05:  # still more than 10% of a CPU
             busy_until = time.monotonic()
         elif time.monotonic() - busy_until > 2:
             break
     result = Disconnection(
-        cpu_seconds=cpu_seconds(pid) - cpu_before,
+        cpu_seconds=cpu() - cpu_before,
         busy_seconds=busy_until - started,
         finished=time.monotonic() - started < wait,
     )
@@ -584,13 +602,16 @@ def print_broadcast(broadcast: Broadcast, warm: bool, complete: bool) -> None:
 async def run_commonhold(
     urls: DatabaseUrls, options: Options, server_log: BinaryIO, clients_log: BinaryIO
 ) -> Result:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     secret_key = secrets.token_urlsafe(32)
-    server = start_commonhold(urls, port, secret_key, server_log)
+    ports = [free_port() for _ in range(options.servers)]
+    servers = [start_commonhold(urls, port, secret_key, server_log) for port in ports]
+    addresses = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        await wait_until_ready(url, server, "commonhold serve")
-        async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        for address, server in zip(addresses, servers, strict=True):
+            await wait_until_ready(address, server, "commonhold serve")
+        # Writes go to the first process; every process hears the committed change from
+        # PostgreSQL and sends it to its own clients.
+        async with httpx.AsyncClient(base_url=addresses[0], timeout=120) as http:
             home = await create_home(http)
             headers = {"Authorization": f"Bearer {home.token}"}
             members = add_members(urls, home.id, options.users - 1, secret_key)
@@ -607,11 +628,14 @@ async def run_commonhold(
                 created.raise_for_status()
 
             await create_room(-1)  # the first write's imports and caches, before measuring
+            name = "Commonhold" + (f", {options.servers} processes" if options.servers > 1 else "")
+            pids = [server.pid for server in servers]
             return await measure(
-                "Commonhold", url, server.pid, TOKENS_FILE, create_room, options, clients_log
+                name, addresses, pids, TOKENS_FILE, create_room, options, clients_log
             )
     finally:
-        stop(server)
+        for server in servers:
+            stop(server)
 
 
 async def run_reference(
@@ -633,7 +657,7 @@ async def run_reference(
 
             return await measure(
                 "reference (Node.js socket.io)",
-                *(url, server.pid, TOKENS_FILE, broadcast, options, clients_log),
+                *([url], [server.pid], TOKENS_FILE, broadcast, options, clients_log),
             )
     finally:
         stop(server)
@@ -716,6 +740,13 @@ def parse_options() -> Options:
     parser.add_argument(
         "--client-processes", type=int, default=1, help="Node.js processes the clients share"
     )
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="Commonhold server processes; the clients' processes (at least one each) spread "
+        "over them",
+    )
     parser.add_argument("--broadcasts", type=int, default=5, help="measured broadcasts")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured broadcasts first")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between broadcasts")
@@ -749,7 +780,7 @@ def parse_options() -> Options:
     args = parser.parse_args()
     return Options(
         clients=args.clients,
-        client_processes=max(1, args.client_processes),
+        client_processes=max(1, args.client_processes, args.servers),
         broadcasts=args.broadcasts,
         warmup=args.warmup,
         pause=args.pause,
@@ -760,6 +791,7 @@ def parse_options() -> Options:
         disconnect_wait=args.disconnect_wait,
         compression=not args.no_compression,
         users=max(1, args.users),
+        servers=max(1, args.servers),
     )
 
 
@@ -775,6 +807,7 @@ def main() -> None:
         f"goals: <= {GOAL_KIB_PER_CONNECTION:.0f} KiB per connection, p95 <= {GOAL_P95_MS:.0f} ms"
         f"; clients offer permessage-deflate: {'yes' if options.compression else 'no'}"
         f"; {options.clients:,} clients as {options.users} member(s) of one home"
+        f"; Commonhold server processes: {options.servers}"
     )
     asyncio.run(run(urls, options))
 

@@ -7,7 +7,7 @@
 //   otherwise, as Commonhold refuses a bad token); it joins ROOM and is sent "session:ready",
 //   as Commonhold's connections join their space's room.
 // - POST /broadcast with a JSON body emits that body as "sync:change" to ROOM (what
-//   Commonhold's RealtimeGateway.broadcast_transaction does with a committed change) and
+//   Commonhold's gateway does with a committed change) and
 //   answers {"clients": ..., "emit_ms": ...} once the emit has returned.
 // - GET /readyz answers 200; GET /stats answers the number of clients and process.memoryUsage().
 import { readFileSync } from "node:fs";
