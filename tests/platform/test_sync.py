@@ -4,11 +4,14 @@ members of its space only; a transaction that commits late is never skipped."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 
+from commonhold.apps.homes.maintenance.generation import generate_instances
 from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.sync.tasks import trim_changes
 from tests.apps.homes.factories import API, create_home, create_room
@@ -144,6 +147,63 @@ async def test_new_tasks_log_their_occurrences_too(live: LiveWorld) -> None:
     occurrences = [c for c in changes if c["entity_type"] == "homes.task_instance"]
     assert len(occurrences) >= 4  # weekly, a month ahead
     assert {c["fields"]["task_id"] for c in occurrences} == {created.json()["id"]}
+
+
+async def test_the_daily_job_logs_new_occurrences_and_leaves_the_task_as_it_was(
+    live: LiveWorld,
+) -> None:
+    owner = await live.user()
+    home = await create_home(live.client, owner)
+    today = datetime.now(UTC).date()
+    created = await live.client.post(
+        f"{API}/homes/{home['id']}/tasks",
+        json={"title": "Water the ferns", "due_date": today.isoformat(), "recurrence": "weekly"},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    task = created.json()
+    start = (await _settled(live, owner, (await _sync(live, owner))["next_cursor"], 0))[
+        "next_cursor"
+    ]
+
+    async with live.system.sessionmaker() as session, session.begin():
+        assert await generate_instances(session, today + timedelta(days=7)) == 1
+
+    changes = (await _settled(live, owner, start, 1))["changes"]
+    assert [(c["entity_type"], c["action"]) for c in changes] == [
+        ("homes.task_instance", "created")
+    ]
+    after = await live.client.get(f"{API}/tasks/{task['id']}", headers=owner.headers)
+    assert after.json()["version"] == task["version"]
+
+
+async def test_every_column_of_a_synced_table_but_hidden_ones_bumps_its_version(
+    live: LiveWorld,
+) -> None:
+    rows = await live.execute(
+        """
+        SELECT t.tgrelid::regclass::text,
+               ARRAY(SELECT attname::text FROM pg_attribute
+                     WHERE attrelid = t.tgrelid AND attnum = ANY (t.tgattr::int2[])),
+               ARRAY(SELECT attname::text FROM pg_attribute
+                     WHERE attrelid = t.tgrelid AND attnum > 0 AND NOT attisdropped),
+               pg_get_triggerdef(logging.oid)
+        FROM pg_trigger t
+        JOIN pg_trigger logging ON logging.tgrelid = t.tgrelid
+         AND logging.tgname = replace(t.tgname, '_bump_version', '_log_update')
+        WHERE t.tgname LIKE '%\\_bump\\_version'
+        """
+    )
+    tables = set()
+    for table, watched, columns, log_trigger in rows:
+        assert isinstance(watched, list)
+        assert isinstance(columns, list)
+        arguments = re.search(r"record_changes\((.*)\)", str(log_trigger))
+        assert arguments is not None
+        hidden = {a.strip(" '") for a in arguments.group(1).split(",")[1:]}
+        assert set(watched) == set(columns) - hidden - {"version"}, table
+        tables.add(table)
+    assert {"homes.rooms", "homes.items", "homes.tasks", "homes.task_instances"} <= tables
 
 
 async def test_a_cursor_older_than_the_log_asks_for_a_full_reload(live: LiveWorld) -> None:

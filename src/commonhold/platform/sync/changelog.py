@@ -41,7 +41,8 @@ _LOG_UPDATED = """
             WHERE field.value IS DISTINCT FROM j.old_row -> field.key),
            n.version
     FROM new_rows n
-    JOIN old_rows o ON o.id = n.id
+    -- Rows whose version stayed had only hidden columns set (bump_version_trigger).
+    JOIN old_rows o ON o.id = n.id AND o.version <> n.version
     -- OFFSET 0 keeps each row's JSON computed once, not again for every field compared.
     CROSS JOIN LATERAL (
       SELECT to_jsonb(n) - hidden AS new_row, to_jsonb(o) - hidden AS old_row OFFSET 0
@@ -109,10 +110,7 @@ def track_table(table: str, entity_type: str, hidden: tuple[str, ...] = ()) -> l
     its rows' ``version`` on each update. ``hidden`` columns stay out of the log."""
     name = table.split(".")[-1]
     arguments = ", ".join(f"'{value}'" for value in (entity_type, *hidden))
-    statements = [
-        f"CREATE TRIGGER {name}_bump_version BEFORE UPDATE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION platform.bump_version()",
-    ]
+    statements = [bump_version_trigger(table, hidden)]
     for event, transitions in (
         ("INSERT", "NEW TABLE AS new_rows"),
         ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
@@ -124,3 +122,29 @@ def track_table(table: str, entity_type: str, hidden: tuple[str, ...] = ()) -> l
             f"EXECUTE FUNCTION platform.record_changes({arguments})"
         )
     return statements
+
+
+def bump_version_trigger(table: str, hidden: tuple[str, ...]) -> str:
+    """The trigger bumping a row's ``version`` when an UPDATE sets any of the table's columns
+    but ``hidden`` ones (``{name}_bump_version``): an update of hidden columns alone (a
+    job's bookkeeping) is no change to anyone, so the version stays and nothing is logged.
+
+    It names the columns the table has now: a migration adding a column to a synced table
+    drops and makes this trigger again (tests check that every column is watched).
+    """
+    name = table.split(".")[-1]
+    unwatched = ", ".join(f"'{column}'" for column in (*hidden, "version"))
+    return f"""
+DO $$
+DECLARE
+  watched text;
+BEGIN
+  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO watched
+  FROM pg_attribute
+  WHERE attrelid = '{table}'::regclass AND attnum > 0 AND NOT attisdropped
+    AND attname <> ALL (ARRAY[{unwatched}]::name[]);
+  EXECUTE format(
+    'CREATE TRIGGER {name}_bump_version BEFORE UPDATE OF %s ON {table} '
+    'FOR EACH ROW EXECUTE FUNCTION platform.bump_version()', watched);
+END $$;
+"""  # noqa: S608 - the migration's own table and column names
