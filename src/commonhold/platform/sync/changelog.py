@@ -125,9 +125,10 @@ def track_table(table: str, entity_type: str, hidden: tuple[str, ...] = ()) -> l
 
 
 def bump_version_trigger(table: str, hidden: tuple[str, ...]) -> str:
-    """The trigger bumping a row's ``version`` when an UPDATE sets any of the table's columns
-    but ``hidden`` ones (``{name}_bump_version``): an update of hidden columns alone (a
-    job's bookkeeping) is no change to anyone, so the version stays and nothing is logged.
+    """The trigger bumping a row's ``version`` when an update changes the value of any of the
+    table's columns but ``hidden`` ones (``{name}_bump_version``). An update that changes
+    hidden columns alone (a job's bookkeeping) is no change to anyone: the version stays, and
+    the log, which skips rows whose version stayed, records nothing.
 
     It names the columns the table has now: a migration adding a column to a synced table
     drops and makes this trigger again (tests check that every column is watched).
@@ -137,14 +138,18 @@ def bump_version_trigger(table: str, hidden: tuple[str, ...]) -> str:
     return f"""
 DO $$
 DECLARE
-  watched text;
+  old_values text;
+  new_values text;
 BEGIN
-  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO watched
+  SELECT string_agg('OLD.' || quote_ident(attname), ', ' ORDER BY attnum),
+         string_agg('NEW.' || quote_ident(attname), ', ' ORDER BY attnum)
+  INTO old_values, new_values
   FROM pg_attribute
   WHERE attrelid = '{table}'::regclass AND attnum > 0 AND NOT attisdropped
     AND attname <> ALL (ARRAY[{unwatched}]::name[]);
   EXECUTE format(
-    'CREATE TRIGGER {name}_bump_version BEFORE UPDATE OF %s ON {table} '
-    'FOR EACH ROW EXECUTE FUNCTION platform.bump_version()', watched);
+    'CREATE TRIGGER {name}_bump_version BEFORE UPDATE ON {table} FOR EACH ROW '
+    'WHEN ((%s) IS DISTINCT FROM (%s)) EXECUTE FUNCTION platform.bump_version()',
+    old_values, new_values);
 END $$;
 """  # noqa: S608 - the migration's own table and column names

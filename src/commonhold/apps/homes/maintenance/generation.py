@@ -8,7 +8,7 @@ alone. Occurrences further ahead are computed when asked for, never stored by re
 
 from __future__ import annotations
 
-import uuid
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -117,30 +117,46 @@ async def generate_instances(
 
     Runs as the system: ``session`` must be on the owner role, which row-level security lets
     see every home. Tasks are locked while their batch is worked on; those a person is
-    changing at that moment are skipped until the next run.
+    changing at that moment are skipped until the next run. While the database stores one
+    batch, the next batch's dates are computed in a thread: the two take about as long.
     """
     until = today + timedelta(days=horizon_days)
     await repo.start_never_generated(session)
     created = 0
-    after: tuple[date, uuid.UUID] | None = None
-    while batch := await repo.generation_batch(session, until, after, BATCH_SIZE):
-        created += await _generate_batch(session, batch, until)
+    batch = await repo.generation_batch(session, until, None, BATCH_SIZE)
+    plan = _plan(batch, until)
+    while batch:
         last = batch[-1]
-        after = (last.generated_through, last.id)
+        following = await repo.generation_batch(
+            session, until, (last.generated_through, last.id), BATCH_SIZE
+        )
+        storing = asyncio.create_task(_store(session, plan))
+        try:
+            following_plan = await asyncio.to_thread(_plan, following, until)
+        finally:  # the session is not left mid-statement, whatever happened in the thread
+            created += await storing
+        batch, plan = following, following_plan
     return created
 
 
-async def _generate_batch(
-    session: AsyncSession, batch: Sequence[repo.GenerationRow], until: date
-) -> int:
-    """Compute a batch's dates in Python, then store them and advance the tasks in two
-    statements."""
-    instances = repo.NewInstances()
-    advanced = repo.Advances()
+@dataclass
+class _Plan:
+    instances: repo.NewInstances
+    advances: repo.Advances
+
+
+def _plan(batch: Sequence[repo.GenerationRow], until: date) -> _Plan:
+    """A batch's occurrences to store and the tasks' new bookkeeping, computed in Python."""
+    plan = _Plan(repo.NewInstances(), repo.Advances())
     for task in batch:
         extension = extend(rule_of(task), task.generated_through, until)
-        instances.add(task.space_id, task.id, extension.dates)
-        advanced.add(task.id, extension.through, task.next_due_date or extension.upcoming)
-    created = await repo.insert_instances(session, instances)
-    await repo.advance_tasks(session, advanced)
+        plan.instances.add(task.space_id, task.id, extension.dates)
+        plan.advances.add(task.id, extension.through, task.next_due_date or extension.upcoming)
+    return plan
+
+
+async def _store(session: AsyncSession, plan: _Plan) -> int:
+    """Store a batch's occurrences and advance its tasks, in two statements."""
+    created = await repo.insert_instances(session, plan.instances)
+    await repo.advance_tasks(session, plan.advances)
     return created

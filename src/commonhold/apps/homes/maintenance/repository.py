@@ -297,7 +297,7 @@ class NewInstances:
 
 @dataclass
 class Advances:
-    """New ``generated_through`` and ``next_due_date`` of tasks, as the columns of UPDATEs."""
+    """New ``generated_through`` and ``next_due_date`` of tasks, as the columns of one UPDATE."""
 
     task_ids: list[uuid.UUID] = field(default_factory=list)
     throughs: list[date] = field(default_factory=list)
@@ -316,18 +316,13 @@ _INSERT_INSTANCES = text(
     "CAST(:due_dates AS date[])) AS new (space_id, task_id, due_date) "
     "ON CONFLICT ON CONSTRAINT uq_task_instances_task_due DO NOTHING"
 )
-# System bookkeeping, not a change by anyone: updated_at stays. Two statements: setting
-# generated_through alone leaves the task's version and the change log alone (it is hidden
-# from sync), and the next due date is set only where it moves.
-_ADVANCE_GENERATED_THROUGH = text(
-    "UPDATE homes.tasks AS t SET generated_through = a.through "
-    "FROM unnest(CAST(:task_ids AS uuid[]), CAST(:throughs AS date[])) AS a (id, through) "
+# System bookkeeping, not a change by anyone: updated_at stays; and where only
+# generated_through moves (hidden from sync), the version stays and nothing is logged.
+_ADVANCE_TASKS = text(
+    "UPDATE homes.tasks AS t SET generated_through = a.through, next_due_date = a.next_due "
+    "FROM unnest(CAST(:task_ids AS uuid[]), CAST(:throughs AS date[]), "
+    "CAST(:next_dues AS date[])) AS a (id, through, next_due) "
     "WHERE t.id = a.id"
-)
-_ADVANCE_NEXT_DUE = text(
-    "UPDATE homes.tasks AS t SET next_due_date = a.next_due "
-    "FROM unnest(CAST(:task_ids AS uuid[]), CAST(:next_dues AS date[])) AS a (id, next_due) "
-    "WHERE t.id = a.id AND t.next_due_date IS DISTINCT FROM a.next_due"
 )
 # A task inserted without it has no occurrence yet: generate from its first due date.
 _START_NEVER_GENERATED = text(
@@ -350,11 +345,12 @@ async def insert_instances(session: AsyncSession, new: NewInstances) -> int:
 
 async def advance_tasks(session: AsyncSession, advances: Advances) -> None:
     await session.execute(
-        _ADVANCE_GENERATED_THROUGH,
-        {"task_ids": advances.task_ids, "throughs": advances.throughs},
-    )
-    await session.execute(
-        _ADVANCE_NEXT_DUE, {"task_ids": advances.task_ids, "next_dues": advances.next_dues}
+        _ADVANCE_TASKS,
+        {
+            "task_ids": advances.task_ids,
+            "throughs": advances.throughs,
+            "next_dues": advances.next_dues,
+        },
     )
 
 
