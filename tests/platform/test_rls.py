@@ -19,7 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commonhold.platform.identity.security import hash_opaque_token
-from tests.conftest import APP_ROLE, Inbox
+from tests.apps.homes.factories import create_home, create_item, create_room
+from tests.conftest import APP_ROLE, Inbox, as_owner
 from tests.factories import TestUser, create_space, signup
 
 API = "/api/v1"
@@ -220,9 +221,8 @@ async def test_the_audit_log_cannot_be_rewritten_even_by_its_author(
     assert after == before
 
 
-async def test_every_table_with_a_space_id_forces_row_level_security(
-    connection: AsyncConnection,
-) -> None:
+async def _space_tables(connection: AsyncConnection) -> list[str]:
+    """Every table with a ``space_id`` column, and the spaces themselves."""
     # information_schema only lists columns the current role may use, so the catalog is
     # consulted too: a table hidden from the application role today may be granted tomorrow.
     discovered = await _column(
@@ -241,7 +241,13 @@ async def test_every_table_with_a_space_id_forces_row_level_security(
           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         """,
     )
-    tables = sorted({*discovered, "platform.spaces"})
+    return sorted({*discovered, "platform.spaces"})
+
+
+async def test_every_table_with_a_space_id_forces_row_level_security(
+    connection: AsyncConnection,
+) -> None:
+    tables = await _space_tables(connection)
     print("tables checked for row-level security:", ", ".join(tables))
     assert len(tables) > 1, "no table with a space_id column was found"
     assert {"platform.space_members", "platform.space_invitations", "platform.audit_log"} <= set(
@@ -372,3 +378,30 @@ async def test_an_invitation_token_opens_only_its_own_space(
         i=invited.json()["id"],
     )
     assert roles == ["viewer"]
+
+
+async def test_without_a_person_no_space_owned_table_shows_a_row(
+    client: AsyncClient, connection: AsyncConnection
+) -> None:
+    alice = await _tenant(client, "Alice")
+    home = await create_home(client, alice.user)
+    await create_item(client, alice.user, (await create_room(client, alice.user, home["id"]))["id"])
+    tables = await _space_tables(connection)
+    async with as_owner(connection):
+        filled = {
+            table
+            for table in tables
+            if await connection.scalar(text(f"SELECT count(*) > 0 FROM {table}"))  # noqa: S608 - catalog names
+        }
+    assert {"platform.spaces", "homes.rooms", "homes.items"} <= filled
+
+    await _act_as(connection, None)
+    shown = {}
+    for table in tables:
+        granted = await connection.scalar(
+            text("SELECT has_table_privilege(current_user, :table, 'SELECT')"), {"table": table}
+        )
+        # A table the application role may not read at all shows nothing either.
+        if granted and (count := await connection.scalar(text(f"SELECT count(*) FROM {table}"))):  # noqa: S608 - catalog names
+            shown[table] = count
+    assert shown == {}
