@@ -84,6 +84,7 @@ def start_api(urls: DatabaseUrls, port: int, workers: int, log: Path) -> subproc
         "COMMONHOLD_DATABASE_URL": urls.owner,
         "COMMONHOLD_APP_DATABASE_URL": urls.app,
         "COMMONHOLD_API_RATE_LIMIT": "1000000/minute",
+        "COMMONHOLD_LOGIN_RATE_LIMIT": "1000000/minute",
         "COMMONHOLD_PORT": str(port),
     }
     command = [

@@ -3,9 +3,15 @@ it works on must be committed for real (and is removed after the test)."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import uvicorn
 from httpx import AsyncClient
 from sqlalchemy import text
 
@@ -83,3 +89,20 @@ class LiveWorld:
             "DELETE FROM platform.outgoing_emails WHERE to_address LIKE :pattern",
         ):
             await self.execute(statement, pattern=pattern)
+
+
+@asynccontextmanager
+async def serving(asgi: Any) -> AsyncIterator[str]:
+    """``asgi`` served by uvicorn on a free local port, for the block's duration."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes only this flag
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -414,10 +414,15 @@ async def test_the_schedule_is_read_and_set_in_the_accounts_timezone(client: Asy
             await client.put(url, json=half, headers=alice.headers), 400, "quiet_hours_incomplete"
         )
     assert (await client.get(url, headers=alice.headers)).json() == expected
-    response = await client.put(
-        url, json={"quiet_start": "25:00", "quiet_end": "07:00"}, headers=alice.headers
-    )
-    assert response.status_code == 422, response.text
+    # Times are the person's own wall-clock times: no offsets, no seconds since midnight.
+    for wrong in ("25:00", "22:00Z", "22:00:00+02:00", 0, "7 pm"):
+        response = await client.put(
+            url,
+            json={"quiet_start": "21:00", "quiet_end": "07:00", "digest_time": wrong},
+            headers=alice.headers,
+        )
+        assert response.status_code == 422, (wrong, response.text)
+    assert (await client.get(url, headers=alice.headers)).json() == expected
 
     # No quiet hours any more; the digest time goes back to its default when left out.
     cleared = await client.put(url, json={}, headers=alice.headers)

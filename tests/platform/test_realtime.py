@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,6 @@ from typing import Any
 
 import pytest
 import socketio
-import uvicorn
 from httpx import ASGITransport, AsyncClient, TransportError
 
 from commonhold.app import create_app
@@ -26,24 +24,7 @@ from commonhold.settings import Settings
 from tests.apps.homes.factories import add_member, create_home, create_room
 from tests.conftest import Inbox, _free_port
 from tests.factories import TestUser, create_space, signup
-from tests.live import LiveWorld
-
-
-@asynccontextmanager
-async def _serving(asgi: Any) -> AsyncIterator[str]:
-    """``asgi`` served by uvicorn on a free local port, for the block's duration."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_config=None))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes only this flag
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+from tests.live import LiveWorld, serving
 
 
 @pytest.fixture
@@ -52,7 +33,7 @@ async def served(
 ) -> AsyncIterator[tuple[str, RealtimeGateway]]:
     """A served app's URL and its gateway."""
     app = create_app(settings=settings, database=database)
-    async with _serving(app.state.realtime.asgi(app)) as url:
+    async with serving(app.state.realtime.asgi(app)) as url:
         yield url, app.state.realtime
 
 
@@ -101,7 +82,7 @@ async def live_server_url(live: LiveWorld) -> AsyncIterator[str]:
     """A real server on the committed world's database, as people would reach it."""
     database = Database.connect(live.urls.app, pool_size=2)
     app = create_app(settings=live.settings, database=database)
-    async with _serving(app.state.realtime.asgi(app)) as url:
+    async with serving(app.state.realtime.asgi(app)) as url:
         yield url
     await database.dispose()
 
@@ -226,7 +207,7 @@ async def test_a_connection_ends_when_its_token_expires(
     app = create_app(settings=short_lived, database=database)
     async with (
         AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
-        _serving(app.state.realtime.asgi(app)) as url,
+        serving(app.state.realtime.asgi(app)) as url,
     ):
         user = await signup(http)
         sio, _ = await _connect(url, user.access_token)

@@ -34,7 +34,16 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get(
-    "/metrics", operation_id="metrics", summary="Prometheus metrics", include_in_schema=True
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The metrics in Prometheus' text exposition format.",
+            "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from commonhold.platform.schemas import RequestBody, ResponseBody
 
@@ -51,10 +52,32 @@ class PreferencesUpdate(RequestBody):
     )
 
 
+_LOCAL_TIME = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _local_time(value: object) -> object:
+    """A wall-clock time of the person's own timezone: no offset, no number of seconds."""
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(_LOCAL_TIME, value):
+        return time.fromisoformat(value)
+    raise ValueError("must be a local time, HH:MM or HH:MM:SS, without an offset")
+
+
+# Not JSON Schema's "time" format, which requires an offset.
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    WithJsonSchema(
+        {"type": "string", "pattern": _LOCAL_TIME, "description": "A local time, HH:MM[:SS]."}
+    ),
+]
+
+
 class ScheduleRead(ResponseBody):
-    quiet_start: time | None = Field(examples=["22:00:00"])
-    quiet_end: time | None = Field(examples=["07:00:00"])
-    digest_time: time = Field(examples=["08:00:00"])
+    quiet_start: LocalTime | None = Field(examples=["22:00:00"])
+    quiet_end: LocalTime | None = Field(examples=["07:00:00"])
+    digest_time: LocalTime = Field(examples=["08:00:00"])
     timezone: str = Field(
         description="Your account's timezone, in which these times are read.",
         examples=["Europe/London"],
@@ -62,14 +85,14 @@ class ScheduleRead(ResponseBody):
 
 
 class ScheduleUpdate(RequestBody):
-    quiet_start: time | None = Field(
+    quiet_start: LocalTime | None = Field(
         default=None,
         description="Email and push wait from this local time until quiet_end; null (with "
         "quiet_end) for no quiet hours.",
         examples=["22:00"],
     )
-    quiet_end: time | None = Field(default=None, examples=["07:00"])
-    digest_time: time = Field(default=time(8, 0), examples=["08:00"])
+    quiet_end: LocalTime | None = Field(default=None, examples=["07:00"])
+    digest_time: LocalTime = Field(default=time(8, 0), examples=["08:00"])
 
 
 def _base64url_key(length: int) -> Any:

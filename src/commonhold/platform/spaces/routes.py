@@ -41,7 +41,11 @@ InvitationToken = Annotated[
 
 
 @spaces.post(
-    "", status_code=status.HTTP_201_CREATED, operation_id="spaces_create", summary="Create a space"
+    "",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="spaces_create",
+    summary="Create a space",
+    responses=problem_responses(403),
 )
 async def create_space(body: SpaceCreate, subject: CurrentUser, session: Session) -> SpaceRead:
     """The caller becomes the owner."""

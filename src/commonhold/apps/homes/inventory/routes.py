@@ -160,7 +160,12 @@ async def get_room(
     return room
 
 
-@router.patch("/rooms/{room_id}", operation_id="rooms_update", summary="Change a room")
+@router.patch(
+    "/rooms/{room_id}",
+    operation_id="rooms_update",
+    summary="Change a room",
+    responses=problem_responses(409),
+)
 async def update_room(
     room_id: RoomId,
     body: RoomUpdate,
@@ -289,7 +294,12 @@ async def get_item(
     return item
 
 
-@router.patch("/items/{item_id}", operation_id="items_update", summary="Change or move an item")
+@router.patch(
+    "/items/{item_id}",
+    operation_id="items_update",
+    summary="Change or move an item",
+    responses=problem_responses(409),
+)
 async def update_item(
     item_id: ItemId,
     body: ItemUpdate,

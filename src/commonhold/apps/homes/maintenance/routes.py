@@ -107,7 +107,12 @@ async def get_task(
     return task
 
 
-@router.patch("/tasks/{task_id}", operation_id="tasks_update", summary="Change a task")
+@router.patch(
+    "/tasks/{task_id}",
+    operation_id="tasks_update",
+    summary="Change a task",
+    responses=problem_responses(409),
+)
 async def update_task(
     task_id: TaskId,
     body: TaskUpdate,
