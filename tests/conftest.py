@@ -39,7 +39,8 @@ from commonhold.platform.db.server import (
     start_embedded_postgres,
 )
 from commonhold.platform.db.session import Database
-from commonhold.platform.mail import Mailer, build_mailer
+from commonhold.platform.identity.password_reset import send_reset_link
+from commonhold.platform.mail import build_mailer
 from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.settings import Settings
 from tests.live import LiveWorld
@@ -167,6 +168,24 @@ def database(connection: AsyncConnection, app_engine: AsyncEngine) -> Database:
     )
 
 
+async def row_counts(connection: AsyncConnection) -> dict[str, int]:
+    """Rows in every table of every schema the application writes, job queue included."""
+    async with as_owner(connection):
+        tables = (
+            await connection.scalars(
+                text(
+                    "SELECT schemaname || '.' || tablename FROM pg_tables "
+                    "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') "
+                    "ORDER BY 1"
+                )
+            )
+        ).all()
+        return {
+            table: int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608 - catalog names
+            for table in tables
+        }
+
+
 @pytest.fixture(scope="session")
 def inbox() -> Iterator[Inbox]:
     handler = Inbox(_free_port())
@@ -270,29 +289,36 @@ async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator
     await system.dispose()
 
 
-async def send_queued_mail(connection: AsyncConnection, mailer: Mailer) -> None:
-    """Send the mail queued in the test's transaction, as the worker would once it commits
-    (the worker cannot see a transaction that is never committed)."""
+async def send_queued_mail(connection: AsyncConnection, settings: Settings) -> None:
+    """Run the mail jobs queued in the test's transaction, as the worker would once it
+    commits (the worker cannot see a transaction that is never committed): password reset
+    requests, which may queue a message, then the messages."""
     # Looked up on the driver's connection, out of sight of tests that count statements.
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    cursor = await raw.execute(
-        "SELECT id, args->>'email_id' FROM procrastinate_jobs "
-        "WHERE task_name = 'mail.send' AND status = 'todo' ORDER BY id"
-    )
-    jobs: list[tuple[int, str]] = await cursor.fetchall()
-    if not jobs:
-        return
-    async with (
-        as_owner(connection),
-        AsyncSession(bind=connection, join_transaction_mode="create_savepoint") as db,
-    ):
-        for job_id, email_id in jobs:
-            await send_queued_email(db, mailer, uuid.UUID(email_id))
-            await db.commit()
-            await connection.execute(
-                text("DELETE FROM procrastinate_jobs WHERE id = :id"), {"id": job_id}
-            )
+    mailer = build_mailer(settings)
+    for task_name in ("identity.send_password_reset", "mail.send"):
+        cursor = await raw.execute(
+            "SELECT id, args FROM procrastinate_jobs "
+            "WHERE task_name = %s AND status = 'todo' ORDER BY id",
+            (task_name,),
+        )
+        jobs: list[tuple[int, dict[str, str]]] = await cursor.fetchall()
+        if not jobs:  # most responses queue nothing: no statements for them
+            continue
+        async with (
+            as_owner(connection),
+            AsyncSession(bind=connection, join_transaction_mode="create_savepoint") as db,
+        ):
+            for job_id, args in jobs:
+                if task_name == "mail.send":
+                    await send_queued_email(db, mailer, uuid.UUID(args["email_id"]))
+                else:
+                    await send_reset_link(db, settings, args["email"])
+                await db.commit()
+                await connection.execute(
+                    text("DELETE FROM procrastinate_jobs WHERE id = :id"), {"id": job_id}
+                )
 
 
 @pytest.fixture
@@ -300,10 +326,9 @@ async def client(
     settings: Settings, database: Database, connection: AsyncConnection
 ) -> AsyncIterator[AsyncClient]:
     app = create_app(settings=settings, database=database)
-    mailer = build_mailer(settings)
 
     async def mail_what_the_request_queued(response: Response) -> None:
-        await send_queued_mail(connection, mailer)
+        await send_queued_mail(connection, settings)
 
     async with AsyncClient(
         transport=ASGITransport(app=app),

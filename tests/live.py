@@ -65,8 +65,8 @@ class LiveWorld:
     async def send_queued_mail(self) -> None:
         """Run the worker if a request queued mail, as a deployment's worker would."""
         queued = await self.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'mail.send' "
-            "AND status = 'todo'"
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo' "
+            "AND task_name IN ('mail.send', 'identity.send_password_reset')"
         )
         if queued != [(0,)]:
             await self.run_jobs()

@@ -27,7 +27,7 @@ from tests.apps.homes.factories import (
     create_room,
     set_tier,
 )
-from tests.conftest import Inbox, as_owner
+from tests.conftest import Inbox, as_owner, row_counts
 from tests.factories import signup
 
 API = "/api/v1"
@@ -176,24 +176,6 @@ async def _alices_ids(
     }
 
 
-async def _row_counts(connection: AsyncConnection) -> dict[str, int]:
-    """Rows in every table of every schema the application writes, job queue included."""
-    async with as_owner(connection):
-        tables = (
-            await connection.scalars(
-                text(
-                    "SELECT schemaname || '.' || tablename FROM pg_tables "
-                    "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') "
-                    "ORDER BY 1"
-                )
-            )
-        ).all()
-        return {
-            table: int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608 - catalog names
-            for table in tables
-        }
-
-
 def _request(
     operation: Operation, ids: dict[str, str], components: dict[str, Any]
 ) -> dict[str, Any]:
@@ -227,7 +209,7 @@ async def test_nobody_outside_a_space_reaches_anything_in_it_by_id(
 
     bob = await signup(client, name="Bob")
     await create_home(client, bob, "Bob's flat")
-    before = await _row_counts(connection)
+    before = await row_counts(connection)
     wrong = []
     for operation in operations:
         request = _request(operation, ids, components)
@@ -241,5 +223,5 @@ async def test_nobody_outside_a_space_reaches_anything_in_it_by_id(
             )
     assert wrong == [], "\n".join(wrong)
     assert len(operations) > 50
-    after = await _row_counts(connection)
+    after = await row_counts(connection)
     assert {t: (before[t], after[t]) for t in before if before[t] != after.get(t)} == {}

@@ -14,6 +14,7 @@ from commonhold.apps.homes.routes import routers as homes_routers
 from commonhold.platform import collector
 from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
+from commonhold.platform.docs import router as docs_router
 from commonhold.platform.health import router as health_router
 from commonhold.platform.identity.routes import auth as auth_router
 from commonhold.platform.identity.routes import me as me_router
@@ -68,6 +69,8 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # platform/docs.py serves it under a strict Content-Security-Policy
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -75,6 +78,7 @@ def create_app(
     install_problem_handlers(app)
     platform_routers = [
         health_router,
+        docs_router,
         auth_router,
         me_router,
         spaces_router,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from pydantic import ValidationError
 
+from commonhold.app import create_app
+from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
 
 
@@ -14,6 +18,19 @@ async def test_health_and_readiness(client: AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["database"] == "ok"
+
+
+async def test_not_ready_while_the_database_does_not_answer(settings: Settings) -> None:
+    unreachable = Database.connect("postgresql+psycopg://commonhold@127.0.0.1:1/commonhold", 1)
+    app = create_app(settings=settings, database=unreachable)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/readyz")
+    await unreachable.dispose()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["code"], problem["detail"]) == ("not_ready", "The database does not answer")
+    assert "127.0.0.1" not in response.text, "the driver's message is for the log"
 
 
 async def test_metrics_count_requests_by_route(client: AsyncClient) -> None:
@@ -50,9 +67,39 @@ async def test_problem_carries_request_id(client: AsyncClient) -> None:
 
 
 async def test_security_headers(client: AsyncClient) -> None:
-    response = await client.get("/healthz")
-    assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["referrer-policy"] == "no-referrer"
+    for path in ("/healthz", "/api/v1/me", "/openapi.json", "/no-such-page"):
+        response = await client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["referrer-policy"] == "no-referrer", path
+        # What the API answers is data: no browser may run, embed or frame any of it.
+        assert response.headers["content-security-policy"] == (
+            "default-src 'none'; frame-ancestors 'none'"
+        ), path
+        # Plain http (a development server): browsers would ignore HSTS anyway.
+        assert "strict-transport-security" not in response.headers, path
+
+
+async def test_over_tls_browsers_are_told_to_stay_on_https(client: AsyncClient) -> None:
+    response = await client.get("https://commonhold.example.com/healthz")
+    assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+
+
+async def test_the_documentation_page_runs_no_inline_script(client: AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self' https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/;" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts, page.text
+    for attributes, body in scripts:
+        assert 'src="' in attributes, attributes
+        assert body.strip() == ""
+    start = await client.get("/docs/start.js")
+    assert start.headers["content-type"].startswith("text/javascript")
+    assert '"/openapi.json"' in start.text
+    assert (await client.get("/redoc")).status_code == 404
 
 
 def test_production_refuses_default_secret() -> None:
@@ -73,3 +120,30 @@ def test_production_accepts_real_configuration() -> None:
         app_database_url="postgresql://app@db/commonhold",
     )
     assert not settings.embedded_database
+
+
+async def test_only_configured_origins_may_call_from_a_browser(
+    settings: Settings, database: Database
+) -> None:
+    app = create_app(
+        settings=settings.model_copy(update={"cors_origins": ["https://app.example.com"]}),
+        database=database,
+    )
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        for origin, allowed in (
+            ("https://app.example.com", True),
+            ("https://evil.example.com", False),
+            ("http://app.example.com", False),
+        ):
+            preflight = await client.options(
+                "/api/v1/me",
+                headers={
+                    "Origin": origin,
+                    "Access-Control-Request-Method": "PATCH",
+                    "Access-Control-Request-Headers": "Authorization",
+                },
+            )
+            answered = preflight.headers.get("access-control-allow-origin")
+            assert answered == (origin if allowed else None), (origin, preflight.headers)
+            plain = await client.get("/healthz", headers={"Origin": origin})
+            assert plain.headers.get("access-control-allow-origin") == (origin if allowed else None)

@@ -23,7 +23,7 @@ from commonhold.app import create_app
 from commonhold.platform.db.session import Database
 from commonhold.platform.identity.security import ACCESS_AUDIENCE, JWT_ALGORITHM, issue_access_token
 from commonhold.settings import Settings
-from tests.conftest import Inbox, as_owner
+from tests.conftest import Inbox, as_owner, row_counts
 from tests.factories import PASSWORD, TestUser, signup
 
 API = "/api/v1"
@@ -588,6 +588,7 @@ async def test_resending_verification_mails_a_new_working_token(
     response = await client.post(f"{AUTH}/verify-email/resend", headers=user.headers)
 
     assert response.status_code == 202, response.text
+    assert response.json() == {"email": user.email, "email_verified": False}
     _, second = await _mailed_tokens(inbox, user.email, VERIFY_SUBJECT, _VERIFY_LINE, count=2)
     verified = await client.post(f"{AUTH}/verify-email", json={"token": second})
     assert verified.status_code == 204, verified.text
@@ -604,6 +605,7 @@ async def test_resending_after_verification_mails_nothing(
     response = await client.post(f"{AUTH}/verify-email/resend", headers=user.headers)
 
     assert response.status_code == 202, response.text
+    assert response.json() == {"email": user.email, "email_verified": True}
     assert len(_mails_to(inbox, user.email, VERIFY_SUBJECT)) == 1
 
 
@@ -627,6 +629,30 @@ async def test_a_reset_request_answers_the_same_whether_or_not_the_account_exist
     assert known.content == unknown.content
     await _mailed_tokens(inbox, user.email, RESET_SUBJECT, _RESET_LINE)
     assert [m for m in inbox.messages if m["To"] == stranger] == []
+
+
+async def test_a_reset_request_does_the_same_work_whether_or_not_the_account_exists(
+    client: AsyncClient, connection: AsyncConnection, settings: Settings, database: Database
+) -> None:
+    # What an attacker could time is the request itself: it must not look the address up.
+    user = await signup(client)
+    app = create_app(settings=settings, database=database)
+    changes = []
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as bare:
+        for email in (user.email, _email()):
+            before = await row_counts(connection)
+            response = await bare.post(f"{AUTH}/password-reset", json={"email": email})
+            assert response.status_code == 202
+            after = await row_counts(connection)
+            changes.append({t: after[t] - before[t] for t in after if after[t] != before[t]})
+    assert (
+        changes[0]
+        == changes[1]
+        == {
+            "public.procrastinate_jobs": 1,
+            "public.procrastinate_events": 1,
+        }
+    )
 
 
 async def test_the_eleventh_reset_request_from_an_address_within_a_minute_is_limited(

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,16 +39,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
-async def optional_subject(
-    request: Request,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AuthSubject | None:
+async def optional_subject(request: Request, settings: SettingsDep) -> AuthSubject | None:
     """The caller if a valid bearer token came with the request.
 
     An invalid token is remembered rather than raised, so public endpoints still work for a
-    client holding a stale token; endpoints that need a caller raise it.
+    client holding a stale token; endpoints that need a caller raise it. The header is read
+    here without declaring the bearer scheme, so OpenAPI lists it only where a caller is
+    required (``require_subject``).
     """
+    credentials = await _bearer(request)
     if credentials is None:
         return None
     try:
@@ -65,6 +64,8 @@ async def require_subject(
     subject: Annotated[AuthSubject | None, Depends(optional_subject)],
     settings: SettingsDep,
     limiter: RateLimiterDep,
+    # Declares the bearer scheme in OpenAPI: the operations that need a caller say so.
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> AuthSubject:
     if subject is None:
         error = getattr(request.state, "token_error", None)

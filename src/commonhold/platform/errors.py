@@ -10,6 +10,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from commonhold.platform import examples
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -100,7 +102,7 @@ class Problem(BaseModel):
     status: int = Field(examples=[404])
     code: str = Field(description="Stable machine-readable error code.", examples=["not_found"])
     detail: str = Field(examples=["Space not found"])
-    instance: str | None = Field(default=None, examples=["/api/v1/spaces/7d1c..."])
+    instance: str | None = Field(default=None, examples=[f"/api/v1/spaces/{examples.SPACE_ID}"])
     request_id: str | None = None
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="Field errors, for code validation_error."

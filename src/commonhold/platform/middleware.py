@@ -18,8 +18,23 @@ log = structlog.get_logger("commonhold.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+# What a browser may do with a response of the API: nothing but read it. A page that needs
+# more (the documentation) sets its own policy.
+API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+HSTS = b"max-age=31536000; includeSubDomains"
+
+
 class _BodyTooLarge(Exception):
     pass
+
+
+def _security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    headers = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+    # Only over TLS (directly, or behind a proxy uvicorn trusts): a browser ignores it on
+    # plain http, and a development server on http must stay reachable.
+    if scope.get("scheme") == "https":
+        headers.append((b"strict-transport-security", HSTS))
+    return headers
 
 
 def _problem_bytes(status: int, code: str, title: str, detail: str, request_id: str) -> bytes:
@@ -55,18 +70,36 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        security_headers = _security_headers(scope)
+
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", API_POLICY))
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *headers,
                     (b"x-request-id", request_id.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
+                    *security_headers,
                 ]
             await send(message)
 
+        if _nul_in_url(scope):
+            await _send_problem(
+                send_with_headers,
+                _problem_bytes(
+                    400,
+                    "nul_character",
+                    "The address holds a NUL character",
+                    "Paths and query parameters may not contain U+0000 (%00)",
+                    request_id,
+                ),
+                400,
+            )
+            self._observe(scope, status, started, client_ip)
+            return
         try:
             body = await self._read_body(receive, headers)
         except _BodyTooLarge:
@@ -133,14 +166,24 @@ class RequestContextMiddleware:
             f"Request bodies may be at most {self.max_body_bytes} bytes",
             request_id,
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_problem(send, body, 413)
+
+
+def _nul_in_url(scope: Scope) -> bool:
+    """PostgreSQL stores no U+0000 in text: a path or query holding one is refused here."""
+    query = scope.get("query_string", b"").lower()
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+async def _send_problem(send: Send, body: bytes, status: int) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -100,6 +100,7 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "The request body or parameters are not valid",
     429: "Rate limited; retry after the Retry-After header's seconds",
+    503: "Not ready: something it depends on does not answer",
 }
 
 

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from dataclasses import dataclass
+from typing import Annotated, Any, Self
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 
 class RequestBody(BaseModel):
@@ -13,9 +26,30 @@ class RequestBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # PostgreSQL stores no U+0000 in text or JSON: refused here, not failed there.
+        if _holds_nul(data):
+            raise ValueError("text may not contain the NUL character (U+0000)")
+        return data
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
 
 class ResponseBody(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    # Every field is always in the answer, defaults included: the document says it is.
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
 
 _TIMEZONES = frozenset(available_timezones())
@@ -35,6 +69,35 @@ Email = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_l
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+@dataclass(frozen=True)
+class MaxTextLength:
+    """Bounds the text a non-string value may be sent as, such as a decimal as "649.99",
+    and documents the bound: the string form of a Decimal has no length limit of its own."""
+
+    max_length: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        for alternative in json_schema.get("anyOf", [json_schema]):
+            if alternative.get("type") == "string":
+                alternative["maxLength"] = self.max_length
+        return json_schema
+
+    def _check(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise ValueError(f"must be at most {self.max_length} characters")
+        return value
+
+
 # A synced entity's version, as /sync reports it with each change.
 Version = Annotated[
     int,

@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 
+from commonhold.app import create_app
+from commonhold.apps.homes.inventory.csv_io import MAX_CHARACTERS
+from commonhold.platform.db.session import Database
+from commonhold.settings import Settings
 from tests.apps.homes.factories import API, create_home, create_item, create_room
 from tests.factories import signup
 
@@ -114,3 +118,45 @@ async def test_an_import_beyond_the_plan_imports_nothing(client: AsyncClient) ->
     assert response.json()["code"] == "plan_limit_reached"
     rooms = await client.get(f"{API}/homes/{home['id']}/rooms", headers=alice.headers)
     assert rooms.json()["items"] == []
+
+
+async def test_a_csv_beyond_the_documented_length_is_refused_whatever_the_body_limit(
+    settings: Settings, database: Database
+) -> None:
+    roomy = settings.model_copy(update={"max_body_bytes": 2 * MAX_CHARACTERS})
+    app = create_app(settings=roomy, database=database)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        alice = await signup(client)
+        home = await create_home(client, alice)
+        header = "room,name,description\n"
+        row = "Kitchen,Kettle," + "x" * 1000 + "\n"
+        content = header + row * (MAX_CHARACTERS // len(row) + 1)
+        response = await client.post(
+            f"{API}/homes/{home['id']}/items/import",
+            content=content,
+            headers={**alice.headers, **CSV_HEADERS},
+        )
+        assert response.status_code == 413, response.text
+        assert response.json()["code"] == "payload_too_large"
+        inventory = await client.get(f"{API}/homes/{home['id']}/inventory", headers=alice.headers)
+        assert inventory.json()["rooms"] == []
+
+
+async def test_a_room_name_longer_than_the_api_allows_is_a_row_problem(
+    client: AsyncClient,
+) -> None:
+    alice = await signup(client)
+    home = await create_home(client, alice)
+    response = await client.post(
+        f"{API}/homes/{home['id']}/items/import",
+        content=f"room,name\nKitchen,Kettle\n{'R' * 201},Lamp\n",
+        headers={**alice.headers, **CSV_HEADERS},
+    )
+    assert response.status_code == 422, response.text
+    (row,) = response.json()["rows"]
+    assert row == {
+        "row": 3,
+        "errors": [{"field": "room", "message": "String should have at most 200 characters"}],
+    }
+    inventory = await client.get(f"{API}/homes/{home['id']}/inventory", headers=alice.headers)
+    assert inventory.json()["rooms"] == []

@@ -10,6 +10,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from commonhold.apps.homes.inventory.schemas import MAX_METADATA_BYTES
 from tests.apps.homes.factories import (
     API,
     add_member,
@@ -287,6 +288,7 @@ async def test_an_item_keeps_every_field_exactly(client: AsyncClient) -> None:
     [
         ({"purchase_price": "-1.00"}, "purchase_price"),
         ({"purchase_price": "1.005"}, "purchase_price"),
+        ({"purchase_price": "0" * 100 + "1.00"}, "purchase_price"),
         ({"metadata": ["not", "an", "object"]}, "metadata"),
         ({"metadata": "text"}, "metadata"),
         ({"condition": "broken"}, "condition"),
@@ -308,6 +310,31 @@ async def test_bad_item_fields_are_refused_and_nothing_is_stored(
     assert any(field in error["loc"] for error in problem["errors"]), problem
     listed = await client.get(f"{API}/rooms/{room['id']}/items", headers=alice.headers)
     assert listed.json()["items"] == []
+
+
+async def test_metadata_is_kept_up_to_its_documented_size_and_refused_beyond(
+    client: AsyncClient,
+) -> None:
+    alice = await signup(client)
+    home = await create_home(client, alice)
+    room = await create_room(client, alice, home["id"])
+    # {"notes": "xx...x"}: 13 bytes of JSON around the text.
+    at_limit = {"notes": "x" * (MAX_METADATA_BYTES - 13)}
+    kept = await create_item(client, alice, room["id"], metadata=at_limit)
+    assert kept["metadata"] == at_limit
+
+    beyond = await client.patch(
+        f"{API}/items/{kept['id']}",
+        json={"metadata": {"notes": "x" * (MAX_METADATA_BYTES - 12)}},
+        headers=alice.headers,
+    )
+    problem = _problem(beyond, 422, "validation_error")
+    assert (
+        f"metadata: Value error, must be at most {MAX_METADATA_BYTES} bytes as JSON"
+        in (problem["detail"])
+    )
+    fetched = await client.get(f"{API}/items/{kept['id']}", headers=alice.headers)
+    assert fetched.json()["metadata"] == at_limit
 
 
 async def test_an_item_moves_only_to_a_room_of_its_own_home(

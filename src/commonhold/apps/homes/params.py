@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Path
 
-HomeId = Annotated[
-    uuid.UUID, Path(description="A home's id.", examples=["0b9e3c8e-6f51-4b0e-9a57-1c2f6a3d9e10"])
-]
+from commonhold.platform import examples
+
+HomeId = Annotated[uuid.UUID, Path(description="A home's id.", examples=[examples.SPACE_ID])]
 RoomId = Annotated[
     uuid.UUID, Path(description="A room's id.", examples=["5f2d7a41-93c0-4c7b-8d1e-2a6b0c9f4e21"])
 ]

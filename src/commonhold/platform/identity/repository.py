@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.db.base import utcnow
+from commonhold.platform.identity import security
 from commonhold.platform.identity.models import RefreshToken, User, UserToken
 
 
@@ -73,9 +74,18 @@ async def expire_user_tokens(session: AsyncSession, user_id: uuid.UUID, purpose:
     )
 
 
-def add_user_token(
-    session: AsyncSession, user_id: uuid.UUID, purpose: str, token_hash: str, expires_at: datetime
-) -> None:
+async def issue_user_token(
+    session: AsyncSession, user_id: uuid.UUID, purpose: str, expires_at: datetime
+) -> str:
+    """A new single-use token for ``purpose``; only its hash is stored."""
+    token = security.new_opaque_token()
     session.add(
-        UserToken(user_id=user_id, purpose=purpose, token_hash=token_hash, expires_at=expires_at)
+        UserToken(
+            user_id=user_id,
+            purpose=purpose,
+            token_hash=security.hash_opaque_token(token),
+            expires_at=expires_at,
+        )
     )
+    await session.flush()
+    return token

@@ -19,6 +19,7 @@ from commonhold.platform.identity.schemas import (
     TotpSetupResponse,
     UserRead,
     UserUpdate,
+    VerificationStatus,
 )
 from commonhold.platform.problems import problem_responses
 
@@ -119,9 +120,11 @@ async def verify_email(body: TokenRequest, session: Session) -> None:
 )
 async def resend_verification(
     subject: CurrentUser, session: Session, settings: SettingsDep
-) -> None:
+) -> VerificationStatus:
+    """Nothing is mailed to an address that is confirmed already."""
     user = await service.current_user(session, subject.user_id)
     await service.send_email_verification(session, settings, user)
+    return VerificationStatus(email=user.email, email_verified=user.email_verified_at is not None)
 
 
 @auth.post(
@@ -139,7 +142,7 @@ async def request_password_reset(
 ) -> None:
     """Always answers 202, whether or not an account uses the address."""
     await limiter.hit(settings.login_rate_limit, "reset-ip", _client(request).ip or "unknown")
-    await service.request_password_reset(session, settings, body.email)
+    await service.request_password_reset(session, body.email)
 
 
 @auth.post(

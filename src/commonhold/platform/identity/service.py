@@ -27,6 +27,7 @@ from commonhold.platform.identity.errors import (
     UserTokenInvalid,
 )
 from commonhold.platform.identity.models import RefreshToken, User
+from commonhold.platform.identity.password_reset import RESET_PASSWORD
 from commonhold.platform.identity.schemas import (
     LoginRequest,
     SignupRequest,
@@ -35,12 +36,13 @@ from commonhold.platform.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from commonhold.platform.identity.tasks import send_password_reset
+from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.mail import Email, queue_email
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.settings import Settings
 
 VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
 TOTP_ISSUER = "Commonhold"
 
 
@@ -197,20 +199,14 @@ async def update_profile(session: AsyncSession, user_id: uuid.UUID, body: UserUp
     return user
 
 
-async def _issue_user_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
-    token = security.new_opaque_token()
-    repo.add_user_token(
-        session, user.id, purpose, security.hash_opaque_token(token), utcnow() + ttl
-    )
-    await session.flush()
-    return token
-
-
 async def send_email_verification(session: AsyncSession, settings: Settings, user: User) -> None:
     if user.email_verified_at is not None:
         return
-    token = await _issue_user_token(
-        session, user, VERIFY_EMAIL, timedelta(minutes=settings.email_token_ttl_minutes)
+    token = await repo.issue_user_token(
+        session,
+        user.id,
+        VERIFY_EMAIL,
+        utcnow() + timedelta(minutes=settings.email_token_ttl_minutes),
     )
     link = f"{settings.public_url}/verify-email?token={token}"
     await queue_email(
@@ -239,31 +235,10 @@ async def verify_email(session: AsyncSession, token: str) -> None:
     await audit.record(session, "user.email_verified", actor_id=user.id)
 
 
-async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
-    """Mail a reset link if the account exists. The caller's answer is the same either way."""
-    user = await repo.user_by_email(session, email)
-    if user is None or not user.is_active:
-        return
-    token = await _issue_user_token(
-        session, user, RESET_PASSWORD, timedelta(minutes=settings.password_reset_ttl_minutes)
-    )
-    link = f"{settings.public_url}/reset-password?token={token}"
-    await queue_email(
-        session,
-        Email(
-            to=user.email,
-            subject="Reset your password",
-            text=(
-                f"Hello {user.display_name},\n\n"
-                "someone asked to reset your password. If it was you, "
-                f"open this link:\n{link}\n\nOr send this token to "
-                f"POST /api/v1/auth/password-reset/confirm: {token}\n\n"
-                f"It expires in {settings.password_reset_ttl_minutes} minutes. "
-                "If it was not you, ignore this message."
-            ),
-        ),
-    )
-    await audit.record(session, "user.password_reset_requested", actor_id=user.id)
+async def request_password_reset(session: AsyncSession, email: str) -> None:
+    """Whether or not an account uses the address, the request does the same work and gets
+    the same answer: a job looks the address up and mails the link if there is one."""
+    await defer_in_transaction(session, send_password_reset, email=email)
 
 
 async def reset_password(session: AsyncSession, token: str, new_password: str) -> None:

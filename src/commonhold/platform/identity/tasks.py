@@ -1,4 +1,4 @@
-"""Housekeeping of identity tokens."""
+"""Identity jobs: mailing password reset links, and housekeeping of tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from sqlalchemy import delete, text
 
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.identity.models import RefreshToken, UserToken
-from commonhold.platform.jobs import JobContext, database_of, job_app
+from commonhold.platform.identity.password_reset import send_reset_link
+from commonhold.platform.jobs import JobContext, database_of, job_app, settings_of
 
 
 @job_app.periodic(cron="17 3 * * *", periodic_id="identity.purge_expired_tokens")
@@ -21,3 +22,10 @@ async def purge_expired_tokens(context: JobContext, timestamp: int) -> int:
         refresh = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
         links = await session.execute(delete(UserToken).where(UserToken.expires_at < now))
     return int(refresh.rowcount or 0) + int(links.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@job_app.task(name="identity.send_password_reset", pass_context=True)
+async def send_password_reset(context: JobContext, email: str) -> None:
+    async with database_of(context).sessionmaker() as session, session.begin():
+        await session.execute(text("SELECT set_config('app.user_id', '', true)"))
+        await send_reset_link(session, settings_of(context), email)

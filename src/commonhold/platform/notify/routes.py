@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
+from commonhold.platform import examples
 from commonhold.platform.deps import CurrentUser, Operator, Session, SettingsDep
 from commonhold.platform.notify import account, admin
 from commonhold.platform.notify.schemas import (
@@ -39,6 +40,13 @@ operators = APIRouter(
 )
 TypeKey = Annotated[
     str, Path(max_length=100, description="A notification type.", examples=["homes.task_due_today"])
+]
+NotificationId = Annotated[
+    uuid.UUID, Path(description="A notification's id.", examples=[examples.NOTIFICATION_ID])
+]
+SubscriptionId = Annotated[
+    uuid.UUID,
+    Path(description="A push subscription's id.", examples=[examples.PUSH_SUBSCRIPTION_ID]),
 ]
 DeliveryStatus = Literal["pending", "digest", "sent", "failed", "skipped"]
 
@@ -73,7 +81,7 @@ async def read_all(subject: CurrentUser, session: Session) -> MarkedRead:
     "/{notification_id}/read", operation_id="notifications_read", summary="Mark one read"
 )
 async def read_one(
-    notification_id: uuid.UUID, subject: CurrentUser, session: Session
+    notification_id: NotificationId, subject: CurrentUser, session: Session
 ) -> NotificationRead:
     return await account.mark_read(session, subject, notification_id)
 
@@ -174,7 +182,7 @@ async def push_subscribe(
     summary="Stop push to a browser",
 )
 async def push_unsubscribe(
-    subscription_id: uuid.UUID, subject: CurrentUser, session: Session
+    subscription_id: SubscriptionId, subject: CurrentUser, session: Session
 ) -> None:
     await account.unsubscribe_push(session, subject, subscription_id)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from commonhold.platform import examples
 from commonhold.platform.schemas import RequestBody, ResponseBody
 
 Channel = Literal["in_app", "email", "push"]
@@ -18,11 +19,11 @@ Mode = Literal["immediate", "digest", "off"]
 
 
 class NotificationRead(ResponseBody):
-    id: uuid.UUID
+    id: uuid.UUID = Field(examples=[examples.NOTIFICATION_ID])
     type: str = Field(examples=["homes.task_due_today"])
-    space_id: uuid.UUID | None
+    space_id: uuid.UUID | None = Field(examples=[examples.SPACE_ID])
     title: str = Field(examples=["Replace the furnace filter is due today"])
-    body: str = Field(examples=["Home: Maple Street · Room: Basement"])
+    body: str = Field(examples=["Home: Maple Street house · Room: Basement"])
     data: dict[str, Any]
     read_at: datetime | None
     created_at: datetime
@@ -126,7 +127,7 @@ class PushSubscriptionCreate(RequestBody):
     """What ``PushSubscription.toJSON()`` gives in the browser."""
 
     endpoint: Annotated[str, StringConstraints(min_length=10, max_length=2000)] = Field(
-        examples=["https://fcm.googleapis.com/fcm/send/dpH5lCsTSSM:APA91bH..."]
+        examples=[examples.PUSH_ENDPOINT]
     )
     keys: PushKeys
     expirationTime: int | None = Field(  # noqa: N815 - the browser's name
@@ -135,9 +136,9 @@ class PushSubscriptionCreate(RequestBody):
 
 
 class PushSubscriptionRead(ResponseBody):
-    id: uuid.UUID
-    endpoint: str
-    created_at: datetime
+    id: uuid.UUID = Field(examples=[examples.PUSH_SUBSCRIPTION_ID])
+    endpoint: str = Field(examples=[examples.PUSH_ENDPOINT])
+    created_at: datetime = Field(examples=[examples.JOINED_AT])
 
 
 class VapidPublicKey(ResponseBody):

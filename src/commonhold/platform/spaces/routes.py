@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from commonhold.platform import examples
 from commonhold.platform.audit import AuditEntryRead
 from commonhold.platform.deps import CurrentUser, Session, SettingsDep
 from commonhold.platform.pagination import Cursor, Limit, Page
@@ -35,8 +36,20 @@ invitations = APIRouter(
     tags=["spaces"],
     responses=problem_responses(400, 401, 404, 413, 422, 429),
 )
+SpaceId = Annotated[uuid.UUID, Path(description="A space's id.", examples=[examples.SPACE_ID])]
+MemberId = Annotated[
+    uuid.UUID, Path(description="A member's user id.", examples=[examples.GRACE_ID])
+]
+InvitationId = Annotated[
+    uuid.UUID, Path(description="An invitation's id.", examples=[examples.INVITATION_ID])
+]
 InvitationToken = Annotated[
-    str, Path(max_length=200, description="The token from the invitation email.")
+    str,
+    Path(
+        max_length=200,
+        description="The token from the invitation email.",
+        examples=[examples.INVITATION_TOKEN],
+    ),
 ]
 
 
@@ -67,7 +80,7 @@ async def list_spaces(
 
 
 @spaces.get("/{space_id}", operation_id="spaces_get", summary="One space")
-async def get_space(space_id: uuid.UUID, subject: CurrentUser, session: Session) -> SpaceRead:
+async def get_space(space_id: SpaceId, subject: CurrentUser, session: Session) -> SpaceRead:
     return (await service.access_space(session, subject, space_id)).read()
 
 
@@ -78,7 +91,7 @@ async def get_space(space_id: uuid.UUID, subject: CurrentUser, session: Session)
     responses=problem_responses(403),
 )
 async def update_space(
-    space_id: uuid.UUID, body: SpaceUpdate, subject: CurrentUser, session: Session
+    space_id: SpaceId, body: SpaceUpdate, subject: CurrentUser, session: Session
 ) -> SpaceRead:
     return (await service.update_space(session, subject, space_id, body)).read()
 
@@ -90,7 +103,7 @@ async def update_space(
     summary="Delete a space (owner only)",
     responses=problem_responses(403),
 )
-async def delete_space(space_id: uuid.UUID, subject: CurrentUser, session: Session) -> None:
+async def delete_space(space_id: SpaceId, subject: CurrentUser, session: Session) -> None:
     await service.delete_space(session, subject, space_id)
 
 
@@ -100,7 +113,7 @@ async def delete_space(space_id: uuid.UUID, subject: CurrentUser, session: Sessi
     summary="Restore a deleted space (owner only)",
     responses=problem_responses(403),
 )
-async def restore_space(space_id: uuid.UUID, subject: CurrentUser, session: Session) -> SpaceRead:
+async def restore_space(space_id: SpaceId, subject: CurrentUser, session: Session) -> SpaceRead:
     """Everything in the space comes back as it was. Counts against the owner's plan again."""
     return (await service.restore_space(session, subject, space_id)).read()
 
@@ -113,7 +126,7 @@ async def restore_space(space_id: uuid.UUID, subject: CurrentUser, session: Sess
     responses=problem_responses(403),
 )
 async def transfer_ownership(
-    space_id: uuid.UUID, body: OwnershipTransfer, subject: CurrentUser, session: Session
+    space_id: SpaceId, body: OwnershipTransfer, subject: CurrentUser, session: Session
 ) -> None:
     """The current owner becomes an admin."""
     await service.transfer_ownership(session, subject, space_id, body.user_id)
@@ -121,7 +134,7 @@ async def transfer_ownership(
 
 @spaces.get("/{space_id}/members", operation_id="members_list", summary="Members of a space")
 async def list_members(
-    space_id: uuid.UUID,
+    space_id: SpaceId,
     subject: CurrentUser,
     session: Session,
     cursor: Cursor = None,
@@ -137,8 +150,8 @@ async def list_members(
     responses=problem_responses(403),
 )
 async def change_role(
-    space_id: uuid.UUID,
-    user_id: uuid.UUID,
+    space_id: SpaceId,
+    user_id: MemberId,
     body: MemberUpdate,
     subject: CurrentUser,
     session: Session,
@@ -155,7 +168,7 @@ async def change_role(
     responses=problem_responses(403, 409),
 )
 async def remove_member(
-    space_id: uuid.UUID, user_id: uuid.UUID, subject: CurrentUser, session: Session
+    space_id: SpaceId, user_id: MemberId, subject: CurrentUser, session: Session
 ) -> None:
     """With your own user id this leaves the space; the owner must transfer ownership first."""
     await service.remove_member(session, subject, space_id, user_id)
@@ -168,7 +181,7 @@ async def remove_member(
     responses=problem_responses(403),
 )
 async def audit_trail(
-    space_id: uuid.UUID,
+    space_id: SpaceId,
     subject: CurrentUser,
     session: Session,
     cursor: Cursor = None,
@@ -186,7 +199,7 @@ async def audit_trail(
     responses=problem_responses(403),
 )
 async def list_invitations(
-    space_id: uuid.UUID,
+    space_id: SpaceId,
     subject: CurrentUser,
     session: Session,
     cursor: Cursor = None,
@@ -203,7 +216,7 @@ async def list_invitations(
     responses=problem_responses(403, 409),
 )
 async def invite(
-    space_id: uuid.UUID,
+    space_id: SpaceId,
     body: InvitationCreate,
     subject: CurrentUser,
     session: Session,
@@ -222,7 +235,7 @@ async def invite(
     responses=problem_responses(403),
 )
 async def revoke_invitation(
-    space_id: uuid.UUID, invitation_id: uuid.UUID, subject: CurrentUser, session: Session
+    space_id: SpaceId, invitation_id: InvitationId, subject: CurrentUser, session: Session
 ) -> None:
     await service.revoke_invitation(session, subject, space_id, invitation_id)
 

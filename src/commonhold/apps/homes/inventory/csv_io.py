@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.homes.access import access_home
@@ -22,7 +22,8 @@ from commonhold.apps.homes.inventory.service import ensure_room_for_items, new_i
 from commonhold.apps.homes.models import Item, Room
 from commonhold.platform import audit
 from commonhold.platform.authz import AuthSubject, Permission
-from commonhold.platform.errors import AppError
+from commonhold.platform.errors import AppError, PayloadTooLarge
+from commonhold.platform.schemas import Name
 
 ITEM_COLUMNS = (
     "name",
@@ -38,8 +39,12 @@ ITEM_COLUMNS = (
 )
 COLUMNS = ("room", *ITEM_COLUMNS, "metadata")
 MAX_ROWS = 5_000
+# Room for MAX_ROWS ordinary rows, whatever request size the installation allows.
+MAX_CHARACTERS = 2 * 1024 * 1024
 # Spreadsheets run cells starting with these as formulas; exported text gets a quote first.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A room the import creates is named as one created through the API.
+_ROOM_NAME = TypeAdapter(Name)
 
 
 class CsvInvalid(AppError):
@@ -101,6 +106,8 @@ async def import_items(
 
 
 def _parse(content: str) -> list[tuple[str, ItemCreate]]:
+    if len(content) > MAX_CHARACTERS:
+        raise PayloadTooLarge(f"A CSV import may be at most {MAX_CHARACTERS} characters")
     reader = csv.DictReader(io.StringIO(content))
     header = reader.fieldnames or []
     unknown = sorted(set(header) - set(COLUMNS))
@@ -139,9 +146,20 @@ def _row_errors(row: dict[str | Any, Any]) -> list[dict[str, str]]:
     errors = []
     if None in row:
         errors.append({"field": "row", "message": "has more cells than the header"})
-    if not (row.get("room") or "").strip():
+    room = (row.get("room") or "").strip()
+    if not room:
         errors.append({"field": "room", "message": "is required"})
+    elif problem := _room_name_problem(room):
+        errors.append({"field": "room", "message": problem})
     return errors
+
+
+def _room_name_problem(name: str) -> str | None:
+    try:
+        _ROOM_NAME.validate_python(name)
+    except ValidationError as exc:
+        return exc.errors()[0]["msg"]
+    return None
 
 
 def _item(row: dict[str, str]) -> ItemCreate:

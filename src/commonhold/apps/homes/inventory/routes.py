@@ -396,7 +396,7 @@ async def export_items(home_id: HomeId, subject: CurrentUser, session: Session) 
             "required": True,
             "content": {
                 "text/csv": {
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "maxLength": csv_io.MAX_CHARACTERS},
                     "example": "room,name,manufacturer,purchase_price,metadata\n"
                     'Kitchen,Dishwasher,Bosch,649.99,"{""energy_star"": true}"\n',
                 }

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints
 
 from commonhold.platform.schemas import (
+    MaxTextLength,
     Name,
     RequestBody,
     ResponseBody,
@@ -26,7 +27,12 @@ Role = Literal["owner", "admin", "editor", "viewer"]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
-Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, examples=["649.99"])]
+# Ten digits and a point, with room for spaces and leading zeros.
+Price = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=10, decimal_places=2, examples=["649.99"]),
+    MaxTextLength(20),
+]
 MAX_METADATA_BYTES = 16_384
 
 
@@ -40,8 +46,10 @@ Metadata = Annotated[
     dict[str, JsonValue],
     AfterValidator(_small_metadata),
     Field(
-        description="Free-form attributes of this kind of item, as a JSON object.",
+        description="Free-form attributes of this kind of item: a JSON object of at most "
+        f"{MAX_METADATA_BYTES} bytes as JSON (`x-max-bytes`).",
         examples=[{"fuel_type": "gas", "btu_rating": 80000}],
+        json_schema_extra={"x-max-bytes": MAX_METADATA_BYTES},
     ),
 ]
 

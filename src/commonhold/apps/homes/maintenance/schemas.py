@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from commonhold.platform import examples
 from commonhold.platform.recurrence import MAX_INTERVAL, Frequency, Mode
 from commonhold.platform.schemas import (
     Name,
@@ -172,5 +173,8 @@ class CalendarFeedRead(ResponseBody):
     url: str = Field(
         description="A private link any calendar app can subscribe to; keep it secret. "
         "Creating a new one revokes the previous link.",
-        examples=["https://commonhold.example/api/v1/homes/7d1c.../calendar.ics?token=..."],
+        examples=[
+            f"https://commonhold.example/api/v1/homes/{examples.SPACE_ID}/calendar.ics"
+            "?token=q2V8rJ0xWmT5nKc3LbY7dP1sHf9gAe4uZo6iNw_Rj-E"
+        ],
     )
