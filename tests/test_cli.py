@@ -137,7 +137,7 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
         # The owner now runs the installation: its failed jobs are theirs to see.
         failed = httpx.get(f"{base}/api/v1/admin/jobs/failed", headers=headers)
         assert failed.status_code == 200, failed.text
-        assert failed.json() == []
+        assert failed.json() == {"items": [], "next_cursor": None}
     finally:
         _stop(second, signal.SIGTERM)
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL still running"

@@ -220,3 +220,35 @@ def test_a_path_parameter_has_one_example_wherever_it_appears(operations: Operat
                     examples[parameter["name"]].add(example)
     assert {name: found for name, found in examples.items() if len(found) > 1} == {}
     assert examples["space_id"] == examples["home_id"], "a home is a space: one id"
+
+
+# Lists answered whole: each is bounded by something other than a page size.
+WHOLE_LISTS = {
+    "GET /api/v1/notifications/preferences": "one entry per notification type",
+    "GET /api/v1/admin/notification-types": "one entry per notification type",
+    "GET /api/v1/notifications/push/subscriptions": "a person's own browsers, added by them",
+    "PUT /api/v1/homes/{home_id}/rooms/order": "the rooms the request listed",
+    "GET /api/v1/items/{item_id}/attachments": "one item's attachments",
+    "GET /api/v1/homes/{home_id}/occurrences": "a date range of at most 366 days",
+    "GET /api/v1/agenda": "open occurrences overdue or due within 90 days, in my homes",
+}
+
+
+def test_every_list_is_paged_with_a_capped_size_or_bounded_otherwise(
+    spec: dict[str, Any], operations: Operations
+) -> None:
+    components = _components(spec)
+    unbounded = []
+    for name, operation in operations:
+        limits = [p for p in operation.get("parameters", []) if p["name"] == "limit"]
+        for limit in limits:
+            if not 1 <= limit["schema"].get("maximum", 0) <= 1000:
+                unbounded.append(f"{name}: limit without a maximum of at most 1000")
+        for status, response in operation["responses"].items():
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            resolved = components.get(schema.get("$ref", "").rsplit("/", 1)[-1], schema)
+            whole = status.startswith("2") and resolved.get("type") == "array"
+            if whole and name not in WHOLE_LISTS:
+                unbounded.append(f"{name}: answers a whole list; page it or say what bounds it")
+    assert unbounded == []
+    assert set(WHOLE_LISTS) <= {name for name, _ in operations}

@@ -15,6 +15,7 @@ from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.jobs import job_app, open_jobs
 from commonhold.settings import get_settings
 from commonhold.worker import run_worker
+from tests.live import LiveWorld
 
 broken: set[str] = set()
 done: list[str] = []
@@ -25,6 +26,11 @@ async def fragile(key: str) -> None:
     if key in broken:
         raise RuntimeError(f"{key} is broken")
     done.append(key)
+
+
+@job_app.task(name="tests.hopeless")
+async def hopeless(key: str) -> None:
+    raise RuntimeError(f"{key} never works")
 
 
 @pytest.fixture
@@ -82,3 +88,25 @@ async def test_a_discarded_job_is_gone_for_good(
     await _run(commonhold, "jobs", "show", str(job_id), code=1)
     await _run(commonhold, "jobs", "discard", str(job_id), code=1)
     assert key not in done
+
+
+async def test_operators_page_through_failed_jobs_newest_first(live: LiveWorld) -> None:
+    operator = await live.user("Operator")
+    await live.execute("UPDATE platform.users SET is_operator = true WHERE id = :u", u=operator.id)
+    async with open_jobs(libpq_url(live.urls.app)):
+        ids = [await hopeless.defer_async(key=uuid.uuid4().hex) for _ in range(3)]
+    await live.run_jobs()
+    url = "/api/v1/admin/jobs/failed"
+    pages, cursor = [], None
+    while True:
+        query = {"task": "tests.hopeless", "limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = await live.client.get(url, params=query, headers=operator.headers)
+        assert page.status_code == 200, page.text
+        pages.append([job["id"] for job in page.json()["items"]])
+        if (cursor := page.json()["next_cursor"]) is None:
+            break
+    assert [i for page in pages for i in page if i in ids] == sorted(ids, reverse=True)
+    assert all(len(found) <= 2 for found in pages)
+    for job_id in ids:
+        gone = await live.client.delete(f"{url}/{job_id}", headers=operator.headers)
+        assert gone.status_code == 204, gone.text

@@ -843,14 +843,18 @@ async def test_operators_list_failed_jobs(client: AsyncClient, connection: Async
     await _make_operator(connection, operator)
     failed = await client.get(f"{API}/admin/jobs/failed", headers=operator.headers)
     assert failed.status_code == 200, failed.text
-    assert isinstance(failed.json(), list)
-    for job in failed.json():
+    assert len(failed.json()["items"]) <= 50
+    for job in failed.json()["items"]:
         assert "failed" in [event["type"] for event in job["events"]], job
     filtered = await client.get(
         f"{API}/admin/jobs/failed?task=tests.no_such_task", headers=operator.headers
     )
-    assert filtered.status_code == 200, filtered.text
-    assert filtered.json() == []
+    assert filtered.json() == {"items": [], "next_cursor": None}
+    _problem(
+        await client.get(f"{API}/admin/jobs/failed?cursor=x", headers=operator.headers),
+        400,
+        "invalid_cursor",
+    )
 
     unknown = 2**62
     for method, url in (

@@ -22,14 +22,20 @@ class FailedJob:
     events: list[tuple[str, datetime]]
 
 
-async def failed_jobs(app: procrastinate.App, task: str | None = None) -> list[FailedJob]:
-    jobs = await app.job_manager.list_jobs_async(status=FAILED, task=task)
-    return [await _failed_job(app, job) for job in jobs]
+async def failed_jobs(
+    app: procrastinate.App,
+    task: str | None = None,
+    before: int | None = None,
+    limit: int | None = None,
+) -> list[FailedJob]:
+    """Failed jobs, newest first: of ``task`` only, with ids below ``before``, at most
+    ``limit`` (all without)."""
+    return await _failed(app, task=task, before=before, limit=limit)
 
 
 async def failed_job(app: procrastinate.App, job_id: int) -> FailedJob | None:
-    jobs = list(await app.job_manager.list_jobs_async(id=job_id, status=FAILED))
-    return await _failed_job(app, jobs[0]) if jobs else None
+    found = await _failed(app, job_id=job_id)
+    return found[0] if found else None
 
 
 async def retry(app: procrastinate.App, job_id: int) -> bool:
@@ -50,18 +56,42 @@ async def discard(app: procrastinate.App, job_id: int) -> bool:
     return bool(deleted["count"])
 
 
-async def _failed_job(app: procrastinate.App, job: procrastinate.jobs.Job) -> FailedJob:
-    assert job.id is not None
-    events = await app.connector.execute_query_all_async(
-        "SELECT type::text AS type, at FROM procrastinate_events WHERE job_id = %(id)s "
-        "ORDER BY at, id",
-        id=job.id,
+async def _failed(
+    app: procrastinate.App,
+    *,
+    job_id: int | None = None,
+    task: str | None = None,
+    before: int | None = None,
+    limit: int | None = None,
+) -> list[FailedJob]:
+    """Two queries whatever the number: the jobs, then their events."""
+    jobs = await app.connector.execute_query_all_async(
+        "SELECT id, task_name, args, attempts, queue_name FROM procrastinate_jobs "
+        "WHERE status = 'failed' "
+        "AND (%(id)s::bigint IS NULL OR id = %(id)s::bigint) "
+        "AND (%(task)s::text IS NULL OR task_name = %(task)s::text) "
+        "AND (%(before)s::bigint IS NULL OR id < %(before)s::bigint) "
+        "ORDER BY id DESC LIMIT %(limit)s::bigint",
+        id=job_id,
+        task=task,
+        before=before,
+        limit=limit,
     )
-    return FailedJob(
-        id=job.id,
-        task_name=job.task_name,
-        arguments=dict(job.task_kwargs),
-        attempts=job.attempts,
-        queue=job.queue,
-        events=[(row["type"], row["at"]) for row in events],
-    )
+    events: dict[int, list[tuple[str, datetime]]] = {job["id"]: [] for job in jobs}
+    for event in await app.connector.execute_query_all_async(
+        "SELECT job_id, type::text AS type, at FROM procrastinate_events "
+        "WHERE job_id = ANY(%(ids)s) ORDER BY job_id, at, id",
+        ids=list(events),
+    ):
+        events[event["job_id"]].append((event["type"], event["at"]))
+    return [
+        FailedJob(
+            id=job["id"],
+            task_name=job["task_name"],
+            arguments=dict(job["args"]),
+            attempts=job["attempts"],
+            queue=job["queue_name"],
+            events=events[job["id"]],
+        )
+        for job in jobs
+    ]

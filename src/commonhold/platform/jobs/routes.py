@@ -15,6 +15,7 @@ from commonhold.platform.db.session import Database
 from commonhold.platform.deps import Operator
 from commonhold.platform.errors import NotFound
 from commonhold.platform.jobs import dead_letters
+from commonhold.platform.pagination import Cursor, InvalidCursor, Limit, Page
 from commonhold.platform.problems import problem_responses
 from commonhold.platform.schemas import ResponseBody
 
@@ -69,7 +70,12 @@ async def _jobs(request: Request) -> AsyncIterator[procrastinate.App]:
 Jobs = Annotated[procrastinate.App, Depends(_jobs)]
 
 
-@router.get("/failed", operation_id="admin_jobs_failed", summary="Jobs that failed for good")
+@router.get(
+    "/failed",
+    operation_id="admin_jobs_failed",
+    summary="Jobs that failed for good",
+    responses=problem_responses(400),
+)
 async def list_failed(
     operator: Operator,
     jobs: Jobs,
@@ -77,9 +83,19 @@ async def list_failed(
         str | None,
         Query(max_length=128, description="Only this task.", examples=["notify.deliver"]),
     ] = None,
-) -> list[FailedJobRead]:
-    """Jobs whose retries ran out, with their arguments and history."""
-    return [FailedJobRead.of(job) for job in await dead_letters.failed_jobs(jobs, task)]
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[FailedJobRead]:
+    """Jobs whose retries ran out, newest first, with their arguments and history."""
+    try:
+        before = int(cursor) if cursor is not None else None
+    except ValueError as error:
+        raise InvalidCursor() from error
+    found = await dead_letters.failed_jobs(jobs, task, before, limit)
+    return Page(
+        items=[FailedJobRead.of(job) for job in found],
+        next_cursor=str(found[-1].id) if len(found) == limit else None,
+    )
 
 
 @router.get("/failed/{job_id}", operation_id="admin_jobs_failed_show", summary="One failed job")
