@@ -25,6 +25,7 @@ from commonhold.platform.identity.security import ACCESS_AUDIENCE, JWT_ALGORITHM
 from commonhold.settings import Settings
 from tests.conftest import Inbox, as_owner, row_counts
 from tests.factories import PASSWORD, TestUser, signup
+from tests.live import LiveWorld
 
 API = "/api/v1"
 AUTH = f"{API}/auth"
@@ -653,6 +654,24 @@ async def test_a_reset_request_does_the_same_work_whether_or_not_the_account_exi
             "public.procrastinate_events": 1,
         }
     )
+
+
+async def test_the_worker_mails_the_reset_link_that_then_works(
+    live: LiveWorld, inbox: Inbox
+) -> None:
+    user = await live.user()
+    asked = await live.client.post(f"{AUTH}/password-reset", json={"email": user.email})
+    assert asked.status_code == 202  # the client's hook has run the worker since
+    [token] = await _mailed_tokens(inbox, user.email, RESET_SUBJECT, _RESET_LINE)
+    new_password = "a brand new passphrase"
+    confirmed = await live.client.post(
+        f"{AUTH}/password-reset/confirm", json={"token": token, "new_password": new_password}
+    )
+    assert confirmed.status_code == 204, confirmed.text
+    login = await live.client.post(
+        f"{AUTH}/login", json={"email": user.email, "password": new_password}
+    )
+    assert login.status_code == 200, login.text
 
 
 async def test_the_eleventh_reset_request_from_an_address_within_a_minute_is_limited(
