@@ -52,6 +52,7 @@ from _homes_data import (
     fresh_database,
     machine_description,
     print_table,
+    signed_up,
     start_server,
 )
 
@@ -63,7 +64,6 @@ ROOMS, ITEMS_PER_ROOM = 10, 50
 ATTACHED_ITEMS, ATTACHMENTS_PER_ITEM = 8, 2
 ROUTE = "/api/v1/homes/{home_id}/inventory"
 REFERENCE_ROUTE = "/api/v1/homes/{home_id}"
-PASSWORD = "bench-password-0123"  # noqa: S105 - a throwaway account on a throwaway database
 
 
 # The server
@@ -134,12 +134,7 @@ class Home:
 
 async def create_home(client: httpx.AsyncClient, urls: DatabaseUrls) -> Home:
     """A premium user's home with its rooms, items and a few attachments, made via the API."""
-    signup = await client.post(
-        "/api/v1/auth/signup",
-        json={"email": "bench@homes.example", "password": PASSWORD, "display_name": "Bench"},
-    )
-    signup.raise_for_status()
-    headers = {"Authorization": f"Bearer {signup.json()['access_token']}"}
+    headers = {"Authorization": f"Bearer {await signed_up(client, urls, 'bench@homes.example')}"}
     me = (await client.get("/api/v1/me", headers=headers)).json()
     put_on_premium(urls, me["id"])
     home = await client.post(

@@ -69,6 +69,7 @@ from _homes_data import (
     connect,
     fresh_database,
     machine_description,
+    signed_up,
     start_server,
 )
 from pydantic import SecretStr
@@ -88,7 +89,6 @@ GOAL_KIB_PER_CONNECTION = 150.0
 GOAL_P95_MS = 500.0
 NOTES_CHARS = 1_000
 TOKEN_TTL_SECONDS = 24 * 3600
-PASSWORD = "bench-password-0123"  # noqa: S105 - a throwaway account on a throwaway database
 READY_SECONDS = 60.0
 # One line of a client process's report holds every client's latency.
 LINE_LIMIT = 64 * 1024 * 1024
@@ -248,13 +248,8 @@ class Home:
     token: str
 
 
-async def create_home(http: httpx.AsyncClient) -> Home:
-    signup = await http.post(
-        "/api/v1/auth/signup",
-        json={"email": "bench@realtime.example", "password": PASSWORD, "display_name": "Bench"},
-    )
-    signup.raise_for_status()
-    token = signup.json()["access_token"]
+async def create_home(http: httpx.AsyncClient, urls: DatabaseUrls) -> Home:
+    token = await signed_up(http, urls, "bench@realtime.example")
     home = await http.post(
         "/api/v1/homes",
         json={"name": "Fan-out house", "home_type": "single_family", "year_built": 1990},
@@ -612,7 +607,7 @@ async def run_commonhold(
         # Writes go to the first process; every process hears the committed change from
         # PostgreSQL and sends it to its own clients.
         async with httpx.AsyncClient(base_url=addresses[0], timeout=120) as http:
-            home = await create_home(http)
+            home = await create_home(http, urls)
             headers = {"Authorization": f"Bearer {home.token}"}
             members = add_members(urls, home.id, options.users - 1, secret_key)
             TOKENS_FILE.write_text("".join(f"{t}\n" for t in [home.token, *members]))

@@ -24,7 +24,14 @@ import time
 from pathlib import Path
 
 import httpx
-from _homes_data import BENCH_DATA_DIR, connect, fresh_database, machine_description, start_server
+from _homes_data import (
+    BENCH_DATA_DIR,
+    connect,
+    fresh_database,
+    machine_description,
+    signed_up,
+    start_server,
+)
 from homes_inventory import free_port, start_api, wait_until_ready
 
 from commonhold.platform.db.server import DatabaseUrls
@@ -39,16 +46,7 @@ CHECKS = (
 async def signed_in_household(url: str, urls: DatabaseUrls) -> str:
     """A person on a paid plan with a home, a room and an item; their access token."""
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        signed_up = await client.post(
-            "/api/v1/auth/signup",
-            json={
-                "email": "fuzzing@example.com",
-                "password": "correct horse battery staple",
-                "display_name": "Fuzzing",
-            },
-        )
-        signed_up.raise_for_status()
-        token = signed_up.json()["access_token"]
+        token = await signed_up(client, urls, "fuzzing@example.com", "Fuzzing")
         with connect(urls.owner) as conn:
             conn.execute(
                 "INSERT INTO platform.subscriptions (id, user_id, tier, status) "

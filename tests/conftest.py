@@ -3,20 +3,16 @@ transaction per test, the ASGI app over httpx, and a real SMTP server that recei
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from alembic import command
 from alembic.config import Config
 from httpx import ASGITransport, AsyncClient, Response
@@ -44,40 +40,12 @@ from commonhold.platform.mail import build_mailer
 from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.settings import Settings
 from tests.live import LiveWorld
+from tests.mail import Inbox, serve_inbox
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = ROOT / ".commonhold" / "test"
 APP_ROLE = "commonhold_app"
 RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 OK"
-
-    async def wait_for(self, to: str, subject_contains: str = "", seconds: float = 5.0) -> Message:
-        deadline = asyncio.get_running_loop().time() + seconds
-        while asyncio.get_running_loop().time() < deadline:
-            for message in reversed(self.messages):
-                if message["To"] == to and subject_contains in (message["Subject"] or ""):
-                    return message
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no mail to {to} with {subject_contains!r} arrived")
-
-
-def mail_part(message: Message, content_type: str) -> str:
-    """The decoded text of a message's part of this type (text/plain, text/html)."""
-    part = next(part for part in message.walk() if part.get_content_type() == content_type)
-    payload = part.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload.decode(part.get_content_charset() or "utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -188,11 +156,8 @@ async def row_counts(connection: AsyncConnection) -> dict[str, int]:
 
 @pytest.fixture(scope="session")
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox(_free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with serve_inbox(_free_port()) as handler:
+        yield handler
 
 
 @pytest.fixture(scope="session")
@@ -321,18 +286,26 @@ async def send_queued_mail(connection: AsyncConnection, settings: Settings) -> N
                 )
 
 
+def delivering_mail(
+    connection: AsyncConnection, settings: Settings
+) -> dict[str, list[Callable[[Response], Awaitable[None]]]]:
+    """Event hooks for a test's client: after each response, send the mail its request
+    queued, as the worker would once the request committed."""
+
+    async def mail_what_the_request_queued(response: Response) -> None:
+        await send_queued_mail(connection, settings)
+
+    return {"response": [mail_what_the_request_queued]}
+
+
 @pytest.fixture
 async def client(
     settings: Settings, database: Database, connection: AsyncConnection
 ) -> AsyncIterator[AsyncClient]:
     app = create_app(settings=settings, database=database)
-
-    async def mail_what_the_request_queued(response: Response) -> None:
-        await send_queued_mail(connection, settings)
-
     async with AsyncClient(
         transport=ASGITransport(app=app),
         base_url="http://test",
-        event_hooks={"response": [mail_what_the_request_queued]},
+        event_hooks=delivering_mail(connection, settings),
     ) as http:
         yield http

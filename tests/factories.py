@@ -9,6 +9,8 @@ from typing import Any
 
 from httpx import AsyncClient
 
+from tests.mail import session_inbox
+
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count()
 
@@ -30,12 +32,17 @@ class TestUser:
 async def signup(
     client: AsyncClient, email: str | None = None, name: str = "Test User"
 ) -> TestUser:
+    """Sign up and confirm the address with the mailed link, as a person would."""
     email = email or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}@example.com"
     response = await client.post(
         "/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "display_name": name}
     )
-    assert response.status_code == 201, response.text
-    tokens = response.json()
+    assert response.status_code == 202, response.text
+    email = response.json()["email"]  # as stored: in lower case
+    link_token = await session_inbox().verification_token(email)
+    verified = await client.post("/api/v1/auth/verify-email", json={"token": link_token})
+    assert verified.status_code == 200, verified.text
+    tokens = verified.json()
     me = await client.get(
         "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )

@@ -27,8 +27,9 @@ from tests.apps.homes.factories import (
     create_room,
     set_tier,
 )
-from tests.conftest import Inbox, as_owner, row_counts
+from tests.conftest import as_owner, row_counts
 from tests.factories import signup
+from tests.mail import Inbox
 
 API = "/api/v1"
 # Path parameters that name a kind of thing, not one of someone's: the same for everyone.

@@ -9,8 +9,8 @@ import sys
 import uuid
 
 from commonhold.platform.mail import Email, queue_email
-from tests.conftest import Inbox
 from tests.live import LiveWorld
+from tests.mail import Inbox
 
 DIE_AFTER_COMMIT = """
 import asyncio, os, sys

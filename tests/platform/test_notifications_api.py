@@ -29,7 +29,7 @@ from commonhold.platform.db.session import Database
 from commonhold.platform.notify.service import notify
 from commonhold.platform.notify.types import NOTIFICATION_TYPES
 from commonhold.settings import Settings
-from tests.conftest import as_owner
+from tests.conftest import as_owner, delivering_mail
 from tests.factories import TestUser, create_space, signup
 
 API = "/api/v1"
@@ -621,7 +621,10 @@ async def test_a_browser_subscribed_by_one_account_is_not_taken_by_another(
 
 @pytest.fixture
 async def production_client(
-    settings: Settings, database: Database, database_urls: DatabaseUrls
+    settings: Settings,
+    database: Database,
+    database_urls: DatabaseUrls,
+    connection: AsyncConnection,
 ) -> AsyncIterator[AsyncClient]:
     """The app as a production server configures it, on the test's transaction."""
     production = Settings(
@@ -635,7 +638,11 @@ async def production_client(
         log_level="WARNING",
     )
     app = create_app(settings=production, database=database)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks=delivering_mail(connection, production),
+    ) as http:
         yield http
 
 

@@ -18,9 +18,10 @@ from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.mail.senders import SEND_ATTEMPTS
 from commonhold.platform.notify.service import notify
 from commonhold.platform.notify.tasks import send_digests
-from tests.conftest import Inbox, _free_port, mail_part
+from tests.conftest import _free_port
 from tests.factories import TestUser
 from tests.live import LiveWorld
+from tests.mail import Inbox, mail_part
 from tests.platform.push_service import PushService, Subscriber
 
 DUE_TODAY = "homes.task_due_today"

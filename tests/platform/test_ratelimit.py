@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commonhold.app import create_app
 from commonhold.platform.db.session import Database
 from commonhold.platform.errors import RateLimited
 from commonhold.platform.ratelimit import RateLimiter
 from commonhold.settings import Settings
+from tests.conftest import delivering_mail
 from tests.factories import signup
 
 
-async def test_each_user_gets_their_own_budget(settings: Settings, database: Database) -> None:
-    app = create_app(
-        settings=settings.model_copy(update={"api_rate_limit": "3/minute"}), database=database
-    )
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+async def test_each_user_gets_their_own_budget(
+    settings: Settings, database: Database, connection: AsyncConnection
+) -> None:
+    limited_settings = settings.model_copy(update={"api_rate_limit": "3/minute"})
+    app = create_app(settings=limited_settings, database=database)
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks=delivering_mail(connection, limited_settings),
+    ) as client:
         busy, other = await signup(client), await signup(client)
         # signup's own GET /me used one request of busy's budget.
         for _ in range(2):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import socketio
 from httpx import ASGITransport, AsyncClient, TransportError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commonhold.app import create_app
 from commonhold.apps.homes.maintenance.generation import generate_instances
@@ -22,9 +23,10 @@ from commonhold.platform.db.session import Database
 from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.settings import Settings
 from tests.apps.homes.factories import add_member, create_home, create_room
-from tests.conftest import Inbox, _free_port
+from tests.conftest import _free_port, delivering_mail
 from tests.factories import TestUser, create_space, signup
 from tests.live import LiveWorld, serving
+from tests.mail import Inbox
 
 
 @pytest.fixture
@@ -201,12 +203,16 @@ async def test_a_change_through_one_server_reaches_a_client_of_another(
 
 
 async def test_a_connection_ends_when_its_token_expires(
-    settings: Settings, database: Database
+    settings: Settings, database: Database, connection: AsyncConnection
 ) -> None:
     short_lived = settings.model_copy(update={"access_token_ttl_seconds": 2})
     app = create_app(settings=short_lived, database=database)
     async with (
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
+        AsyncClient(
+            transport=ASGITransport(app=app),
+            base_url="http://test",
+            event_hooks=delivering_mail(connection, short_lived),
+        ) as http,
         serving(app.state.realtime.asgi(app)) as url,
     ):
         user = await signup(http)

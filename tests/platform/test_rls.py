@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commonhold.platform.identity.security import hash_opaque_token
 from tests.apps.homes.factories import create_home, create_item, create_room
-from tests.conftest import APP_ROLE, Inbox, as_owner
+from tests.conftest import APP_ROLE, as_owner
 from tests.factories import TestUser, create_space, signup
+from tests.mail import Inbox
 
 API = "/api/v1"
 

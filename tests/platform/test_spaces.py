@@ -14,8 +14,9 @@ from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tests.conftest import Inbox, as_owner
+from tests.conftest import as_owner
 from tests.factories import TestUser, create_space, signup
+from tests.mail import Inbox
 
 API = "/api/v1"
 _ACCEPT_LINE = re.compile(r"POST /api/v1/invitations/([A-Za-z0-9_-]+)/accept")

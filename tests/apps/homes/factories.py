@@ -9,8 +9,9 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tests.conftest import Inbox, as_owner
+from tests.conftest import as_owner
 from tests.factories import TestUser
+from tests.mail import Inbox
 
 API = "/api/v1"
 _ACCEPT_LINE = re.compile(r"POST /api/v1/invitations/([A-Za-z0-9_-]+)/accept")

@@ -11,8 +11,8 @@ from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.apps.homes.factories import API, add_member, create_home, set_tier
-from tests.conftest import Inbox
 from tests.factories import TestUser, signup
+from tests.mail import Inbox
 
 
 def _day(offset: int) -> date:

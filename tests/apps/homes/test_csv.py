@@ -6,12 +6,14 @@ import csv
 import io
 
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commonhold.app import create_app
 from commonhold.apps.homes.inventory.csv_io import MAX_CHARACTERS
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
 from tests.apps.homes.factories import API, create_home, create_item, create_room
+from tests.conftest import delivering_mail
 from tests.factories import signup
 
 CSV_HEADERS = {"Content-Type": "text/csv"}
@@ -121,11 +123,15 @@ async def test_an_import_beyond_the_plan_imports_nothing(client: AsyncClient) ->
 
 
 async def test_a_csv_beyond_the_documented_length_is_refused_whatever_the_body_limit(
-    settings: Settings, database: Database
+    settings: Settings, database: Database, connection: AsyncConnection
 ) -> None:
     roomy = settings.model_copy(update={"max_body_bytes": 2 * MAX_CHARACTERS})
     app = create_app(settings=roomy, database=database)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks=delivering_mail(connection, roomy),
+    ) as client:
         alice = await signup(client)
         home = await create_home(client, alice)
         header = "room,name,description\n"

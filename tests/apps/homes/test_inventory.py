@@ -19,8 +19,9 @@ from tests.apps.homes.factories import (
     create_room,
     set_tier,
 )
-from tests.conftest import Inbox, recorded_statements
+from tests.conftest import recorded_statements
 from tests.factories import TestUser, signup
+from tests.mail import Inbox
 
 
 def _problem(response: Response, status: int, code: str) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from commonhold.apps.homes.maintenance.generation import generate_instances
 from tests.apps.homes.factories import API, add_member, create_home, set_tier
-from tests.conftest import Inbox, as_owner, recorded_statements
+from tests.conftest import as_owner, recorded_statements
 from tests.factories import TestUser, signup
+from tests.mail import Inbox
 
 
 def _today() -> date:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from commonhold.apps.homes.maintenance.reminders import send_due_reminders
 from tests.apps.homes.factories import API, add_member, create_home, create_room
-from tests.conftest import Inbox, mail_part
 from tests.factories import TestUser
 from tests.live import LiveWorld
+from tests.mail import Inbox, mail_part
 
 
 def _zone_in_the_day() -> str:

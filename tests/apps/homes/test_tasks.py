@@ -17,8 +17,8 @@ from tests.apps.homes.factories import (
     create_room,
     set_tier,
 )
-from tests.conftest import Inbox
 from tests.factories import TestUser, signup
+from tests.mail import Inbox
 
 
 def _today() -> date:

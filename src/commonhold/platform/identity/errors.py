@@ -8,6 +8,16 @@ class EmailTaken(Conflict):
     title = "An account with this email already exists"
 
 
+class EmailNotVerified(AppError):
+    """The right password for an account whose address is not confirmed: a new link is
+    mailed, and the request commits so that it goes out."""
+
+    status = 403
+    code = "email_not_verified"
+    title = "Confirm your email address first: we mailed you a new link"
+    keep_changes = True
+
+
 class InvalidCredentials(Unauthorized):
     code = "invalid_credentials"
     title = "Email or password is wrong"

@@ -11,6 +11,7 @@ from commonhold.platform.identity.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
+    SignupAccepted,
     SignupRequest,
     TokenRequest,
     TokenResponse,
@@ -19,7 +20,6 @@ from commonhold.platform.identity.schemas import (
     TotpSetupResponse,
     UserRead,
     UserUpdate,
-    VerificationStatus,
 )
 from commonhold.platform.problems import problem_responses
 
@@ -40,26 +40,35 @@ def _client(request: Request) -> service.Client:
 
 @auth.post(
     "/signup",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     operation_id="auth_signup",
-    summary="Create an account and log in",
-    responses=problem_responses(409),
+    summary="Sign up: mail a link that confirms the address",
 )
 async def signup(
     body: SignupRequest,
     request: Request,
     session: Session,
     settings: SettingsDep,
-) -> TokenResponse:
-    """Creates the account, mails a verification link and returns a first token pair."""
-    return await service.signup(session, settings, body, _client(request))
+    limiter: RateLimiterDep,
+) -> SignupAccepted:
+    """Always answers 202 with the same body, whether or not the address has an account:
+    the answer tells nobody which addresses are in use.
+
+    The address gets one mail. For a new address it carries a link whose token
+    `POST /auth/verify-email` takes to confirm the address and sign in; until then the
+    account cannot log in. For an address whose account is confirmed, it says so instead
+    and nothing changes. Signing up again with an unconfirmed address replaces the earlier
+    signup (name, password) and its links. Limited like login, per client address.
+    """
+    await service.signup(session, settings, limiter, body, _client(request).ip or "unknown")
+    return SignupAccepted(email=body.email)
 
 
 @auth.post(
     "/login",
     operation_id="auth_login",
     summary="Exchange email and password for tokens",
-    responses=problem_responses(401),
+    responses=problem_responses(401, 403),
 )
 async def login(
     body: LoginRequest,
@@ -69,6 +78,9 @@ async def login(
     limiter: RateLimiterDep,
 ) -> TokenResponse:
     """Limited to 10 attempts a minute per client address and per email (429 + Retry-After).
+
+    An account whose address is not confirmed answers `email_not_verified` (403) to the
+    right password, and a new confirmation link is mailed.
 
     Accounts with two-factor authentication answer `totp_required` until `totp_code` is sent.
     """
@@ -102,29 +114,16 @@ async def logout(body: RefreshRequest, session: Session) -> None:
 
 @auth.post(
     "/verify-email",
-    status_code=status.HTTP_204_NO_CONTENT,
     operation_id="auth_verify_email",
-    summary="Confirm an email address with the mailed token",
+    summary="Confirm an email address with the mailed token, and log in",
     responses=problem_responses(400),
 )
-async def verify_email(body: TokenRequest, session: Session) -> None:
-    await service.verify_email(session, body.token)
-
-
-@auth.post(
-    "/verify-email/resend",
-    status_code=status.HTTP_202_ACCEPTED,
-    operation_id="auth_resend_verification",
-    summary="Mail a new verification link",
-    responses=problem_responses(401),
-)
-async def resend_verification(
-    subject: CurrentUser, session: Session, settings: SettingsDep
-) -> VerificationStatus:
-    """Nothing is mailed to an address that is confirmed already."""
-    user = await service.current_user(session, subject.user_id)
-    await service.send_email_verification(session, settings, user)
-    return VerificationStatus(email=user.email, email_verified=user.email_verified_at is not None)
+async def verify_email(
+    body: TokenRequest, request: Request, session: Session, settings: SettingsDep
+) -> TokenResponse:
+    """Each token works once. Logging in to an account whose address is not confirmed
+    answers `email_not_verified` and mails a new link."""
+    return await service.verify_email(session, settings, body.token, _client(request))
 
 
 @auth.post(

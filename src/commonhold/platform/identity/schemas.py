@@ -59,11 +59,10 @@ class UserUpdate(RequestBody):
     timezone: TimeZoneName | None = Field(default=None, examples=["America/New_York"])
 
 
-class VerificationStatus(ResponseBody):
-    email: str = Field(examples=[examples.ADA_EMAIL])
-    email_verified: bool = Field(
-        description="True: the address is confirmed already, so no link was mailed.",
-        examples=[False],
+class SignupAccepted(ResponseBody):
+    email: str = Field(
+        description="Where the next step was mailed; the same answer for any address.",
+        examples=[examples.ADA_EMAIL],
     )
 
 

@@ -17,6 +17,7 @@ from commonhold.platform.errors import InvalidToken
 from commonhold.platform.identity import repository as repo
 from commonhold.platform.identity import security
 from commonhold.platform.identity.errors import (
+    EmailNotVerified,
     EmailTaken,
     InvalidCredentials,
     LoginFailed,
@@ -69,6 +70,7 @@ def user_read(user: User) -> UserRead:
 async def create_user(
     session: AsyncSession, email: str, password: str, display_name: str, timezone: str = "UTC"
 ) -> User:
+    """An account, for operators and demo data; people sign up through ``signup``."""
     if await repo.user_by_email(session, email) is not None:
         raise EmailTaken()
     user = User(
@@ -78,23 +80,61 @@ async def create_user(
         timezone=timezone,
     )
     session.add(user)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent signup with the same address won
-        raise EmailTaken() from exc
+    await session.flush()
     return user
 
 
 async def signup(
-    session: AsyncSession, settings: Settings, body: SignupRequest, client: Client
-) -> TokenResponse:
-    user = await create_user(session, body.email, body.password, body.display_name, body.timezone)
+    session: AsyncSession, settings: Settings, limiter: RateLimiter, body: SignupRequest, ip: str
+) -> None:
+    """Whether or not the address is in use, signing up hashes the password, writes at most
+    one account and mails the address once: the caller learns nothing from the answer.
+
+    The mail says what happened: a new account's link to confirm the address (which signs
+    in), or, to the holder of a confirmed account, that they have one already. Until an
+    address is confirmed the newest signup takes it over, so nobody can claim an address
+    ahead of its owner and keep a password the owner does not know.
+    """
+    await limiter.hit(settings.login_rate_limit, "signup-ip", ip)
+    password_hash = security.hash_password(body.password)
+    user = await repo.user_by_email(session, body.email)
+    if user is not None and user.email_verified_at is not None:
+        await _mail_account_exists(session, settings, user)
+        return
+    if user is None:
+        user = User(email=body.email)
+        session.add(user)
+    else:
+        await repo.expire_user_tokens(session, user.id, VERIFY_EMAIL)
+    user.password_hash = password_hash
+    user.display_name = body.display_name
+    user.timezone = body.timezone
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:  # a concurrent signup with the same address won; it mails
+        return
     await audit.record(
         session, "user.signed_up", actor_id=user.id, target_type="user", target_id=user.id
     )
     await send_email_verification(session, settings, user)
-    return await _open_session(session, settings, user, client)
+
+
+async def _mail_account_exists(session: AsyncSession, settings: Settings, user: User) -> None:
+    await queue_email(
+        session,
+        Email(
+            to=user.email,
+            subject="You already have an account",
+            text=(
+                f"Hello {user.display_name},\n\n"
+                "someone, perhaps you, tried to sign up with this address, which already "
+                f"has an account. Sign in at {settings.public_url}/login, or if you forgot "
+                f"your password, ask for a new one at {settings.public_url}/reset-password.\n\n"
+                "If it was not you, ignore this message: nothing changed."
+            ),
+        ),
+    )
 
 
 async def login(
@@ -114,6 +154,10 @@ async def login(
     assert user is not None
     if not user.is_active:
         raise InvalidCredentials()
+    if user.email_verified_at is None:
+        # Only the right password gets here, so this tells nothing about the address.
+        await send_email_verification(session, settings, user)
+        raise EmailNotVerified()
     if user.totp_enabled_at is not None:
         if body.totp_code is None:
             raise TotpRequired()
@@ -224,7 +268,10 @@ async def send_email_verification(session: AsyncSession, settings: Settings, use
     )
 
 
-async def verify_email(session: AsyncSession, token: str) -> None:
+async def verify_email(
+    session: AsyncSession, settings: Settings, token: str, client: Client
+) -> TokenResponse:
+    """Confirm the address the token was mailed to, and sign in: holding the token proves it."""
     user_id = await repo.consume_user_token(
         session, security.hash_opaque_token(token), VERIFY_EMAIL
     )
@@ -233,6 +280,7 @@ async def verify_email(session: AsyncSession, token: str) -> None:
     user = await current_user(session, user_id)
     user.email_verified_at = user.email_verified_at or utcnow()
     await audit.record(session, "user.email_verified", actor_id=user.id)
+    return await _open_session(session, settings, user, client)
 
 
 async def request_password_reset(session: AsyncSession, email: str) -> None:
