@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from alembic import command
@@ -39,8 +40,12 @@ from commonhold.platform.identity.password_reset import send_reset_link
 from commonhold.platform.mail import build_mailer
 from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.settings import Settings
-from tests.live import LiveWorld
+from tests.live import LiveWorld, open_live_world
 from tests.mail import Inbox, serve_inbox
+from tests.s3 import local_s3_client, serve_s3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = ROOT / ".commonhold" / "test"
@@ -179,6 +184,18 @@ def redis_url() -> Iterator[str]:
     process.wait(10)
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3 server (moto) that checks presigned URLs as S3 does."""
+    with serve_s3(_free_port()) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_client(s3_endpoint: str) -> S3Client:
+    return local_s3_client(s3_endpoint)
+
+
 @pytest.fixture
 def settings(inbox: Inbox) -> Settings:
     return Settings(
@@ -189,6 +206,7 @@ def settings(inbox: Inbox) -> Settings:
         smtp_port=inbox.port,
         log_json=False,
         log_level="WARNING",
+        files_dir=TEST_DATA_DIR / "files",
     )
 
 
@@ -232,26 +250,8 @@ def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator[LiveWorld]:
-    database = Database.connect(database_urls.app, pool_size=2)
-    system = Database.connect(database_urls.owner, pool_size=2)
-    app = create_app(settings=settings, database=database)
-    world: LiveWorld
-
-    async def mail_what_the_request_queued(response: Response) -> None:
-        await world.send_queued_mail()
-
-    async with AsyncClient(
-        transport=ASGITransport(app=app),
-        base_url="http://test",
-        event_hooks={"response": [mail_what_the_request_queued]},
-    ) as http:
-        world = LiveWorld(database_urls, settings, http, system)
-        try:
-            yield world
-        finally:
-            await world.remove_everything()
-    await database.dispose()
-    await system.dispose()
+    async with open_live_world(database_urls, settings) as world:
+        yield world
 
 
 async def send_queued_mail(connection: AsyncConnection, settings: Settings) -> None:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import text
 
+from commonhold.app import create_app
 from commonhold.platform.db.server import DatabaseUrls
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
@@ -89,6 +90,32 @@ class LiveWorld:
             "DELETE FROM platform.outgoing_emails WHERE to_address LIKE :pattern",
         ):
             await self.execute(statement, pattern=pattern)
+
+
+@asynccontextmanager
+async def open_live_world(urls: DatabaseUrls, settings: Settings) -> AsyncIterator[LiveWorld]:
+    """The app with ``settings`` on its own connections; what the block creates is removed
+    after it. Mail a request queues is sent once its response arrives, as the worker would."""
+    database = Database.connect(urls.app, pool_size=2)
+    system = Database.connect(urls.owner, pool_size=2)
+    app = create_app(settings=settings, database=database)
+    world: LiveWorld
+
+    async def mail_what_the_request_queued(response: Response) -> None:
+        await world.send_queued_mail()
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://test",
+        event_hooks={"response": [mail_what_the_request_queued]},
+    ) as http:
+        world = LiveWorld(urls, settings, http, system)
+        try:
+            yield world
+        finally:
+            await world.remove_everything()
+    await database.dispose()
+    await system.dispose()
 
 
 @asynccontextmanager

@@ -27,6 +27,7 @@ PUBLIC_OPERATIONS = {
     "auth_request_password_reset",
     "auth_confirm_password_reset",
     "calendar_feed_read",  # the feed's secret token in the URL is its credential
+    "billing_stripe_webhook",  # Stripe's signature (Stripe-Signature) is its credential
 }
 # Formats whose parsers only take text of a fixed length. Not date-time: its fraction of a
 # second may have any number of digits. Not email or uri: those need a maxLength of their own.

@@ -12,9 +12,12 @@ from starlette.types import ASGIApp
 
 from commonhold.apps.homes.routes import routers as homes_routers
 from commonhold.platform import collector
+from commonhold.platform.billing.routes import router as billing_router
 from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
 from commonhold.platform.docs import router as docs_router
+from commonhold.platform.files.routes import local_file_routes
+from commonhold.platform.files.storage import LocalFileStorage, storage_from_settings
 from commonhold.platform.health import router as health_router
 from commonhold.platform.identity.routes import auth as auth_router
 from commonhold.platform.identity.routes import me as me_router
@@ -87,6 +90,7 @@ def create_app(
         operators_router,
         jobs_router,
         sync_router,
+        billing_router,
     ]
     for router in (*platform_routers, *homes_routers):
         app.include_router(router)
@@ -97,7 +101,14 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.state.files = storage_from_settings(settings)
+    if isinstance(app.state.files, LocalFileStorage):
+        app.include_router(local_file_routes(app.state.files, settings.files_url_prefix))
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        streamed_prefix=settings.files_url_prefix,
+    )
     app.state.realtime = RealtimeGateway(settings, lambda: app.state.db, app.state.rate_limiter)
     return app
 

@@ -10,9 +10,16 @@ from commonhold.apps.homes.models import (
     TaskInstance,
 )
 from commonhold.platform.audit import AuditEntry
-from commonhold.platform.billing.models import Subscription, TierLimit
+from commonhold.platform.billing.models import (
+    BillingCustomer,
+    StripeEvent,
+    Subscription,
+    TierLimit,
+    UsageCounter,
+)
 from commonhold.platform.db.base import Base
 from commonhold.platform.events.models import EventReceipt, OutboxEvent
+from commonhold.platform.files.models import StoredFile
 from commonhold.platform.identity.models import RefreshToken, User, UserToken
 from commonhold.platform.mail.models import OutgoingEmail
 from commonhold.platform.notify.models import (
@@ -31,6 +38,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AuditEntry",
+    "BillingCustomer",
     "CalendarFeed",
     "EventReceipt",
     "HomeDetails",
@@ -49,10 +57,13 @@ __all__ = [
     "Space",
     "SpaceInvitation",
     "SpaceMember",
+    "StoredFile",
+    "StripeEvent",
     "Subscription",
     "Task",
     "TaskInstance",
     "TierLimit",
+    "UsageCounter",
     "User",
     "UserToken",
     "VapidKey",

@@ -63,6 +63,47 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # File storage. Without s3_bucket, files are kept on this machine under files_dir (unset:
+    # data_dir/files) and served by this server through signed, expiring URLs under
+    # files_url_prefix. With it, an S3-compatible store (AWS S3, Cloudflare R2, MinIO) keeps
+    # them and clients upload to and download from it directly, through presigned URLs.
+    files_dir: Path | None = None
+    files_url_prefix: str = "/files"
+    # The largest upload whatever the plan (plans set their own, home.file_mb).
+    files_max_upload_bytes: int = 100 * 1024 * 1024
+    files_upload_url_ttl_seconds: int = 15 * 60
+    files_download_url_ttl_seconds: int = 15 * 60
+    # Images with more pixels are refused before being decoded (decompression bombs).
+    image_max_pixels: int = 50_000_000
+    # Files whose owner (an attachment, an item) was deleted are kept this long, then erased.
+    files_retention_days: int = 30
+    s3_bucket: str | None = None
+    # Unset: AWS. R2: https://<account>.r2.cloudflarestorage.com; MinIO: its address.
+    s3_endpoint_url: str | None = None
+    # R2 takes "auto"; unset: boto3's own default (AWS_DEFAULT_REGION, ~/.aws/config).
+    s3_region: str | None = None
+    # Unset: boto3's own credential chain (environment, instance or pod role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+
+    # Billing through Stripe. Without stripe_secret_key billing is off: plans are set with
+    # `commonhold set-plan`, and the billing endpoints answer 404 billing_not_configured.
+    stripe_secret_key: SecretStr | None = None
+    # The webhook endpoint's signing secret (whsec_...): every delivery must be signed with it.
+    stripe_webhook_secret: SecretStr | None = None
+    # Deliveries signed longer ago than this are refused (replays of captured requests).
+    stripe_webhook_tolerance_seconds: int = 300
+    # Stripe's API address; any server speaking the same API may stand in for it.
+    stripe_api_base: str = "https://api.stripe.com"
+    # The Stripe prices (price_...) of the paid tiers: checkout sells them, events map back.
+    stripe_price_basic: str | None = None
+    stripe_price_premium: str | None = None
+    # Where Stripe sends people after checkout and from the portal. Unset: public_url.
+    stripe_success_url: str | None = None
+    stripe_cancel_url: str | None = None
+    stripe_portal_return_url: str | None = None
+
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:
         if not self.public_url:

@@ -17,6 +17,7 @@ TASK_MODULES = (
     "commonhold.platform.notify.tasks",
     "commonhold.platform.sync.tasks",
     "commonhold.platform.identity.tasks",
+    "commonhold.platform.files.tasks",
     "commonhold.apps.homes.tasks",
 )
 

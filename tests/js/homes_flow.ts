@@ -74,7 +74,11 @@ export const inventory: InventoryAnswer = {
           manufacturer: "Carrier",
           condition: "good",
           warranty_until: "2031-10-02",
-          attachment_count: 0,
+          attachment_count: 1,
+          photo: {
+            side: 256,
+            url: "https://files.example.com/5f2d7a41/c3a1e9d2/thumb-256?X-Amz-Signature=0",
+          },
         },
       ],
     },

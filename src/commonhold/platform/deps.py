@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.errors import AppError, NotFound, Unauthorized
+from commonhold.platform.files.storage import FileStorage
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import decode_access_token
 from commonhold.platform.ratelimit import RateLimiter
@@ -36,6 +37,14 @@ def get_rate_limiter(request: Request) -> RateLimiter:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_file_storage(request: Request) -> FileStorage:
+    storage: FileStorage = request.app.state.files
+    return storage
+
+
+FileStorageDep = Annotated[FileStorage, Depends(get_file_storage)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 

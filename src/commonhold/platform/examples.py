@@ -36,3 +36,14 @@ ACCESS_TOKEN = (
 TOTP_SECRET = "UHSORU24OXERVKFGIDB4I4OBIZSW36H4"
 TOTP_CODE = "492039"
 PUSH_ENDPOINT = "https://fcm.googleapis.com/fcm/send/dpH5lCsTSSM:APA91bHqjZxM0VImWWqDRN"
+
+# Billing: Ada's checkout and the event Stripe sends once she has paid.
+CHECKOUT_ID = "cs_test_a1Yk2nB7cXq9LmP4rT6vW8zD3fH5jK0sN2uE"
+CHECKOUT_URL = f"https://checkout.stripe.com/c/pay/{CHECKOUT_ID}"
+PORTAL_ID = "bps_1QxR7cLkd93mFjS2aB8nW4pE"
+PORTAL_URL = "https://billing.stripe.com/p/session/test_YWNjdF8xUXhSN2NMa2Q5M21GalMy"
+STRIPE_EVENT_ID = "evt_1QxR9eLkd93mFjS2c5Vh7KtM"
+STRIPE_SUBSCRIPTION_ID = "sub_1QxR9dLkd93mFjS2pQ4yZx1R"
+STRIPE_CUSTOMER_ID = "cus_RqJ3xYz8AbCdEf"
+STRIPE_PRICE_ID = "price_1QxR5aLkd93mFjS2basic01"
+PERIOD_END = "2025-10-16T07:45:00Z"

@@ -51,9 +51,14 @@ def _problem_bytes(status: int, code: str, title: str, detail: str, request_id: 
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, streamed_prefix: str | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Requests under this path stream their bodies to a handler that bounds them itself
+        # (file uploads, whose signed URL fixes the size).
+        self.streamed_prefix = streamed_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,6 +104,12 @@ class RequestContextMiddleware:
                 400,
             )
             self._observe(scope, status, started, client_ip)
+            return
+        if self.streamed_prefix and scope["path"].startswith(self.streamed_prefix + "/"):
+            try:
+                await self.app(scope, receive, send_with_headers)
+            finally:
+                self._observe(scope, status, started, client_ip)
             return
         try:
             body = await self._read_body(receive, headers)

@@ -98,6 +98,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state",
     410: "Gone: what the request refers to is no longer kept",
     413: "Request body too large",
+    415: "This type of file is not accepted",
     422: "The request body or parameters are not valid",
     429: "Rate limited; retry after the Retry-After header's seconds",
     503: "Not ready: something it depends on does not answer",

@@ -73,3 +73,8 @@ class CompletionInFuture(InvalidRequest):
 class CalendarNotFound(NotFound):
     code = "calendar_not_found"
     title = "Calendar feed not found"
+
+
+class AttachmentIsALink(Conflict):
+    code = "attachment_is_a_link"
+    title = "This attachment is a link: there is no upload to confirm"

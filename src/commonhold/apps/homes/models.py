@@ -145,19 +145,25 @@ class Item(Base):
 
 
 class ItemAttachment(Base):
-    """A photo, receipt or manual of an item: a reference to a stored file."""
+    """A photo, receipt or manual of an item: a file uploaded through the files platform
+    (``file_id``), or a link to one kept elsewhere (``file_url``)."""
 
     __tablename__ = "item_attachments"
     __table_args__ = (
         CheckConstraint("file_size >= 0", name="file_size"),
+        CheckConstraint("(file_id IS NULL) <> (file_url IS NULL)", name="file_or_url"),
         Index("ix_item_attachments_item_id", "item_id"),
+        Index("ix_item_attachments_file_id", "file_id"),
         {"schema": SCHEMA},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     space_id: Mapped[uuid.UUID] = _space_fk()
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("homes.items.id", ondelete="CASCADE"))
-    file_url: Mapped[str] = mapped_column(String(2000))
+    file_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("platform.files.id", ondelete="CASCADE")
+    )
+    file_url: Mapped[str | None] = mapped_column(String(2000))
     file_type: Mapped[str] = mapped_column(String(100))
     file_name: Mapped[str] = mapped_column(String(255))
     file_size: Mapped[int | None] = mapped_column(Integer)

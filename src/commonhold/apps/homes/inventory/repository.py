@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.homes.models import HomeDetails, Item, ItemAttachment, Room
+from commonhold.platform.files.models import StoredFile
 from commonhold.platform.spaces.models import Space, SpaceMember
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -151,7 +152,8 @@ def ranked_search(statement: Select[Item], terms: str, limit: int) -> AnySelect:
 async def inventory_rows(
     session: AsyncSession, home_id: uuid.UUID
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    """Every live room with its live items and their attachment counts, in one query.
+    """Every live room with its live items, their attachment counts and first photos, in one
+    query.
 
     Only the columns the inventory shows: loading whole items (their metadata above all)
     would cost more than the query itself.
@@ -161,6 +163,25 @@ async def inventory_rows(
         .where(ItemAttachment.item_id == Item.id)
         .correlate(Item)
         .scalar_subquery()
+    )
+    # The item's first photo that has thumbnails, to show beside it.
+    photo = (
+        select(
+            StoredFile.id.label("photo_id"),
+            StoredFile.file_name.label("photo_name"),
+            StoredFile.thumbnail_sides[1].label("photo_side"),
+        )
+        .join(ItemAttachment, ItemAttachment.file_id == StoredFile.id)
+        .where(
+            ItemAttachment.item_id == Item.id,
+            StoredFile.use == "photo",
+            StoredFile.status == "ready",
+            func.cardinality(StoredFile.thumbnail_sides) > 0,
+        )
+        .order_by(ItemAttachment.created_at, ItemAttachment.id)
+        .limit(1)
+        .correlate(Item)
+        .lateral()
     )
     statement = (
         select(
@@ -176,8 +197,12 @@ async def inventory_rows(
             Item.condition,
             Item.warranty_until,
             attachments.label("attachment_count"),
+            photo.c.photo_id,
+            photo.c.photo_name,
+            photo.c.photo_side,
         )
         .outerjoin(Item, (Item.room_id == Room.id) & Item.deleted_at.is_(None))
+        .outerjoin(photo, true())
         .where(Room.space_id == home_id, Room.deleted_at.is_(None))
         .order_by(Room.sort_order, Room.name, Room.id, Item.name, Item.id)
     )
@@ -195,23 +220,39 @@ async def items_with_rooms(session: AsyncSession, home_id: uuid.UUID) -> Sequenc
     return (await session.execute(statement)).all()
 
 
-async def attachments_of_item(session: AsyncSession, item_id: uuid.UUID) -> list[ItemAttachment]:
-    rows = await session.scalars(
-        select(ItemAttachment)
+async def attachments_of_item(
+    session: AsyncSession, item_id: uuid.UUID
+) -> list[tuple[ItemAttachment, StoredFile | None]]:
+    """The item's attachments, oldest first, each with its uploaded file if it has one."""
+    rows = await session.execute(
+        select(ItemAttachment, StoredFile)
+        .outerjoin(StoredFile, StoredFile.id == ItemAttachment.file_id)
         .where(ItemAttachment.item_id == item_id)
         .order_by(ItemAttachment.created_at, ItemAttachment.id)
     )
-    return list(rows)
+    return [(row[0], row[1]) for row in rows]
 
 
 async def attachment(
     session: AsyncSession, item_id: uuid.UUID, attachment_id: uuid.UUID
-) -> ItemAttachment | None:
-    return await session.scalar(
-        select(ItemAttachment).where(
-            ItemAttachment.id == attachment_id, ItemAttachment.item_id == item_id
-        )
+) -> tuple[ItemAttachment, StoredFile | None] | None:
+    row = await session.execute(
+        select(ItemAttachment, StoredFile)
+        .outerjoin(StoredFile, StoredFile.id == ItemAttachment.file_id)
+        .where(ItemAttachment.id == attachment_id, ItemAttachment.item_id == item_id)
+        .with_for_update(of=ItemAttachment)
     )
+    found = row.first()
+    return (found[0], found[1]) if found else None
+
+
+async def files_of_item(session: AsyncSession, item_id: uuid.UUID) -> list[StoredFile]:
+    rows = await session.scalars(
+        select(StoredFile)
+        .join(ItemAttachment, ItemAttachment.file_id == StoredFile.id)
+        .where(ItemAttachment.item_id == item_id)
+    )
+    return list(rows)
 
 
 async def count_attachments(session: AsyncSession, home_id: uuid.UUID) -> int:

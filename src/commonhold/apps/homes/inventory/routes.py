@@ -13,6 +13,7 @@ from commonhold.apps.homes.inventory import csv_io, service
 from commonhold.apps.homes.inventory.schemas import (
     AttachmentCreate,
     AttachmentRead,
+    AttachmentUpload,
     HomeCreate,
     HomeRead,
     HomeUpdate,
@@ -25,9 +26,10 @@ from commonhold.apps.homes.inventory.schemas import (
     RoomOrder,
     RoomRead,
     RoomUpdate,
+    UploadRequest,
 )
 from commonhold.apps.homes.params import AttachmentId, HomeId, ItemId, RoomId
-from commonhold.platform.deps import CurrentUser, Session
+from commonhold.platform.deps import CurrentUser, FileStorageDep, Session, SettingsDep
 from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
@@ -109,9 +111,16 @@ async def restore_home(home_id: HomeId, subject: CurrentUser, session: Session) 
     operation_id="homes_inventory",
     summary="Everything in a home: rooms and their items",
 )
-async def get_inventory(home_id: HomeId, subject: CurrentUser, session: Session) -> Inventory:
-    """Rooms in their order, each with its items and how many attachments each item has."""
-    return await service.inventory(session, subject, home_id)
+async def get_inventory(
+    home_id: HomeId,
+    subject: CurrentUser,
+    session: Session,
+    storage: FileStorageDep,
+    settings: SettingsDep,
+) -> Inventory:
+    """Rooms in their order, each with its items, how many attachments each item has and the
+    small thumbnail of its first photo (a signed URL that expires after 15 minutes)."""
+    return await service.inventory(session, storage, settings, subject, home_id)
 
 
 # Rooms
@@ -337,22 +346,87 @@ async def restore_item(item_id: ItemId, subject: CurrentUser, session: Session) 
     "/items/{item_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     operation_id="attachments_create",
-    summary="Attach a photo, receipt or manual",
+    summary="Attach a link to a file kept elsewhere",
+    responses=problem_responses(403),
 )
 async def add_attachment(
-    item_id: ItemId, body: AttachmentCreate, subject: CurrentUser, session: Session
+    item_id: ItemId,
+    body: AttachmentCreate,
+    subject: CurrentUser,
+    session: Session,
+    storage: FileStorageDep,
+    settings: SettingsDep,
 ) -> AttachmentRead:
-    """Links a stored file to the item. Paid plans only."""
-    return await service.add_attachment(session, subject, item_id, body)
+    """Links a file kept elsewhere to the item. Paid plans only (`home.attachments`)."""
+    return await service.add_attachment(session, storage, settings, subject, item_id, body)
+
+
+@router.post(
+    "/items/{item_id}/attachments/uploads",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="attachments_request_upload",
+    summary="Start uploading a photo, receipt or manual",
+    responses=problem_responses(403, 413, 415),
+)
+async def request_upload(
+    item_id: ItemId,
+    body: UploadRequest,
+    subject: CurrentUser,
+    session: Session,
+    storage: FileStorageDep,
+    settings: SettingsDep,
+) -> AttachmentUpload:
+    """Creates the attachment (status `requested`) and returns where to send the bytes: one
+    `PUT` of exactly `size` bytes with the given headers, straight to storage. Then call
+    `POST .../attachments/{attachment_id}/confirm`.
+
+    Refused at once: a size over the plan's `home.file_mb` (`413 file_too_large`), a declared
+    type the use does not take (`415 file_type_not_allowed`), a plan without attachments
+    (`403 plan_limit_reached`).
+    """
+    return await service.request_upload(session, storage, settings, subject, item_id, body)
+
+
+@router.post(
+    "/items/{item_id}/attachments/{attachment_id}/confirm",
+    operation_id="attachments_confirm_upload",
+    summary="Confirm an upload: check it and process it",
+    responses=problem_responses(409, 413, 415),
+)
+async def confirm_upload(
+    item_id: ItemId,
+    attachment_id: AttachmentId,
+    subject: CurrentUser,
+    session: Session,
+    storage: FileStorageDep,
+    settings: SettingsDep,
+) -> AttachmentRead:
+    """Reads the type from the file's first bytes, whatever its name or declared type.
+
+    Refused, with the bytes deleted and the attachment left `failed` under the same code:
+    an executable, script, HTML or SVG file, or any type the use does not take
+    (`415 file_type_not_allowed`); a file declared as an image that is none
+    (`415 file_type_mismatch`); a file over the plan's limit (`413 file_too_large`).
+    Accepted: `uploaded`; a job strips location data from photos, refuses images over
+    50 megapixels (`image_too_large`) and makes WebP thumbnails, then the attachment is
+    `ready`. `409 upload_not_received` if the bytes have not arrived yet.
+    """
+    return await service.confirm_upload(session, storage, settings, subject, item_id, attachment_id)
 
 
 @router.get(
     "/items/{item_id}/attachments", operation_id="attachments_list", summary="Files of an item"
 )
 async def list_attachments(
-    item_id: ItemId, subject: CurrentUser, session: Session
+    item_id: ItemId,
+    subject: CurrentUser,
+    session: Session,
+    storage: FileStorageDep,
+    settings: SettingsDep,
 ) -> list[AttachmentRead]:
-    return await service.list_attachments(session, subject, item_id)
+    """Oldest first. Ready uploads carry signed URLs (the file and its thumbnails) that
+    expire after 15 minutes: list again for fresh ones."""
+    return await service.list_attachments(session, storage, settings, subject, item_id)
 
 
 @router.delete(
@@ -364,6 +438,8 @@ async def list_attachments(
 async def remove_attachment(
     item_id: ItemId, attachment_id: AttachmentId, subject: CurrentUser, session: Session
 ) -> None:
+    """An uploaded file's bytes are deleted after the retention period
+    (`COMMONHOLD_FILES_RETENTION_DAYS`)."""
     await service.remove_attachment(session, subject, item_id, attachment_id)
 
 

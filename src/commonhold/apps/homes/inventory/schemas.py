@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints
 
+from commonhold.platform.files.inspection import FileUse
+from commonhold.platform.files.models import FileStatus
 from commonhold.platform.schemas import (
     MaxTextLength,
     Name,
@@ -169,6 +171,11 @@ class ItemRead(ResponseBody):
     deleted_at: datetime | None
 
 
+class ThumbnailRead(ResponseBody):
+    side: int = Field(description="The longest side, in pixels.", examples=[256])
+    url: str = Field(description="A signed WebP image URL; it expires.")
+
+
 class ItemSummary(ResponseBody):
     """An item as the inventory screen lists it."""
 
@@ -179,6 +186,10 @@ class ItemSummary(ResponseBody):
     condition: str | None
     warranty_until: date | None
     attachment_count: int
+    photo: ThumbnailRead | None = Field(
+        default=None,
+        description="The smallest thumbnail of the item's first photo, once it is ready.",
+    )
 
 
 class InventoryRoom(ResponseBody):
@@ -198,6 +209,9 @@ class Inventory(ResponseBody):
 
 
 class AttachmentCreate(RequestBody):
+    """A link to a file kept elsewhere. Files people upload go through
+    `POST /items/{item_id}/attachments/uploads` instead."""
+
     file_url: Annotated[
         str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://")
     ] = Field(examples=["https://example.com/manuals/SHXM78Z55N.pdf"])
@@ -210,14 +224,77 @@ class AttachmentCreate(RequestBody):
     file_size: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
+class UploadRequest(RequestBody):
+    use: FileUse = Field(
+        description="photo: JPEG, PNG, WebP or GIF; receipt and manual: those or PDF.",
+        examples=["photo"],
+    )
+    file_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
+        examples=["furnace.jpg"]
+    )
+    content_type: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="What the client believes the file is; the server reads the real type "
+        "from the bytes. The upload must be sent with this Content-Type.",
+        examples=["image/jpeg"],
+    )
+    size: int = Field(
+        ge=1,
+        le=2**40,
+        description="Bytes; the upload must be exactly this long, and within the plan's limit.",
+        examples=[2_481_152],
+    )
+
+
+class UploadTargetRead(ResponseBody):
+    method: Literal["PUT"] = Field(examples=["PUT"])
+    url: str = Field(
+        description="Signed; send the file's bytes here as the whole body, once, before "
+        "`expires_at`.",
+        examples=["https://files.example.com/0b9e.../original?X-Amz-Signature=..."],
+    )
+    headers: dict[str, str] = Field(
+        description="Send exactly these headers with the upload.",
+        examples=[{"Content-Type": "image/jpeg"}],
+    )
+    expires_at: datetime
+
+
 class AttachmentRead(ResponseBody):
     id: uuid.UUID
     item_id: uuid.UUID
-    file_url: str
-    file_type: str
+    use: FileUse | None = Field(
+        description="For uploaded files; links have none.", examples=["photo"]
+    )
+    status: FileStatus = Field(
+        description="Uploaded files move requested → uploaded → processing → ready, or to "
+        "failed (see `failure_code`); links are always ready.",
+        examples=["ready"],
+    )
+    failure_code: str | None = Field(
+        default=None,
+        description="Why an upload was refused, as a problem code: file_type_not_allowed, "
+        "file_type_mismatch, file_too_large, image_too_large, ...",
+        examples=[None],
+    )
+    file_url: str | None = Field(
+        description="The link; for an uploaded file, a signed URL that expires, once ready.",
+        examples=["https://example.com/manuals/SHXM78Z55N.pdf"],
+    )
+    file_type: str = Field(
+        description="For an uploaded file, the type read from its bytes once confirmed.",
+        examples=["application/pdf"],
+    )
     file_name: str = Field(examples=["manual.pdf"])
     file_size: int | None
+    thumbnails: list[ThumbnailRead] = Field(
+        default_factory=list, description="WebP thumbnails of a ready photo, smallest first."
+    )
     created_at: datetime
+
+
+class AttachmentUpload(ResponseBody):
+    attachment: AttachmentRead
+    upload: UploadTargetRead
 
 
 class ImportReport(ResponseBody):

@@ -6,11 +6,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.homes.access import access_home, today_for
 from commonhold.apps.homes.errors import (
+    AttachmentIsALink,
     ItemNotFound,
     NotDeleted,
     RoomNotFound,
@@ -20,6 +21,7 @@ from commonhold.apps.homes.inventory import repository as repo
 from commonhold.apps.homes.inventory.schemas import (
     AttachmentCreate,
     AttachmentRead,
+    AttachmentUpload,
     HomeCreate,
     HomeRead,
     HomeUpdate,
@@ -33,18 +35,26 @@ from commonhold.apps.homes.inventory.schemas import (
     RoomOrder,
     RoomRead,
     RoomUpdate,
+    ThumbnailRead,
+    UploadRequest,
+    UploadTargetRead,
 )
 from commonhold.apps.homes.models import HomeDetails, Item, ItemAttachment, Room
 from commonhold.platform import audit
 from commonhold.platform.authz import AuthSubject, Permission
 from commonhold.platform.billing import limits
+from commonhold.platform.billing.models import UNLIMITED
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.errors import InvalidRequest
+from commonhold.platform.files import service as files
+from commonhold.platform.files.models import StoredFile
+from commonhold.platform.files.storage import FileStorage
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.spaces import service as spaces
 from commonhold.platform.spaces.models import Space, SpaceMember
 from commonhold.platform.spaces.schemas import SpaceCreate, SpaceUpdate
 from commonhold.platform.sync.merge import note_overwrites
+from commonhold.settings import Settings
 
 WRITE = Permission.CONTENT_WRITE
 
@@ -143,8 +153,15 @@ async def restore_home(session: AsyncSession, subject: AuthSubject, home_id: uui
     return _home_read(access.space, access.role, await repo.home_details(session, home_id))
 
 
-async def inventory(session: AsyncSession, subject: AuthSubject, home_id: uuid.UUID) -> Inventory:
-    """Home → rooms → items with attachment counts, in two queries whatever the size."""
+async def inventory(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    subject: AuthSubject,
+    home_id: uuid.UUID,
+) -> Inventory:
+    """Home → rooms → items with attachment counts and photos, in two queries whatever the
+    size."""
     access = await access_home(session, subject, home_id)
     rooms: dict[uuid.UUID, InventoryRoom] = {}
     for row in await repo.inventory_rows(session, home_id):
@@ -168,11 +185,23 @@ async def inventory(session: AsyncSession, subject: AuthSubject, home_id: uuid.U
                     condition=found["condition"],
                     warranty_until=found["warranty_until"],
                     attachment_count=found["attachment_count"],
+                    photo=await _photo(storage, settings, home_id, found),
                 )
             )
     return Inventory(
         home_id=home_id, name=access.space.name, role=access.role, rooms=list(rooms.values())
     )
+
+
+async def _photo(
+    storage: FileStorage, settings: Settings, home_id: uuid.UUID, found: RowMapping
+) -> ThumbnailRead | None:
+    if found["photo_id"] is None:
+        return None
+    small = await files.thumbnail(
+        storage, settings, home_id, found["photo_id"], found["photo_name"], found["photo_side"]
+    )
+    return ThumbnailRead(side=small.side, url=small.url)
 
 
 # Rooms
@@ -197,6 +226,7 @@ async def create_room(
     session: AsyncSession, subject: AuthSubject, home_id: uuid.UUID, body: RoomCreate
 ) -> RoomRead:
     await access_home(session, subject, home_id, WRITE)
+    limits.ensure_in_good_standing(await limits.tier_of_space(session, home_id))
     fields = body.model_dump(exclude_none=True)
     fields.setdefault("sort_order", await repo.next_sort_order(session, home_id))
     room = Room(space_id=home_id, **fields)
@@ -374,6 +404,8 @@ async def update_item(
 async def delete_item(session: AsyncSession, subject: AuthSubject, item_id: uuid.UUID) -> None:
     item = await _item(session, subject, item_id, WRITE)
     item.deleted_at = utcnow()
+    for stored in await repo.files_of_item(session, item.id):
+        files.discard(stored)
     await _record(session, subject, "item.deleted", item.space_id, item)
 
 
@@ -381,6 +413,8 @@ async def restore_item(session: AsyncSession, subject: AuthSubject, item_id: uui
     item = await _item(session, subject, item_id, WRITE, deleted=True)
     await ensure_room_for_items(session, item.space_id, 1)
     item.deleted_at = None
+    for stored in await repo.files_of_item(session, item.id):
+        files.restore(stored)
     await session.flush()
     await _record(session, subject, "item.restored", item.space_id, item)
     return ItemRead.model_validate(item)
@@ -443,40 +477,174 @@ async def list_room_items(
 
 # Attachments
 
+MEBIBYTE = 1024 * 1024
+
+
+async def _ensure_room_for_attachment(session: AsyncSession, home_id: uuid.UUID) -> limits.Tier:
+    """The home's tier, once it is sure the plan allows one more attachment."""
+    tier = await limits.tier_of_space(session, home_id)
+    await limits.ensure_room_for(
+        session, tier, "home.attachments", await repo.count_attachments(session, home_id)
+    )
+    return tier
+
+
+async def _max_upload_bytes(session: AsyncSession, settings: Settings, tier: limits.Tier) -> int:
+    """The plan's file size limit (``home.file_mb``), within the server's own."""
+    file_mb = await limits.limit_of(session, tier, "home.file_mb")
+    if file_mb == UNLIMITED:
+        return settings.files_max_upload_bytes
+    return min(file_mb * MEBIBYTE, settings.files_max_upload_bytes)
+
+
+async def _attachment_read(
+    storage: FileStorage, settings: Settings, attachment: ItemAttachment, stored: StoredFile | None
+) -> AttachmentRead:
+    if stored is None:
+        return AttachmentRead(
+            id=attachment.id,
+            item_id=attachment.item_id,
+            use=None,
+            status="ready",
+            file_url=attachment.file_url,
+            file_type=attachment.file_type,
+            file_name=attachment.file_name,
+            file_size=attachment.file_size,
+            created_at=attachment.created_at,
+        )
+    served = await files.links(storage, settings, stored)
+    return AttachmentRead(
+        id=attachment.id,
+        item_id=attachment.item_id,
+        use=stored.use,
+        status=stored.status,
+        failure_code=stored.failure_code,
+        file_url=served.url,
+        file_type=stored.content_type or stored.declared_type,
+        file_name=stored.file_name,
+        file_size=stored.size if stored.size is not None else stored.declared_size,
+        thumbnails=[ThumbnailRead(side=t.side, url=t.url) for t in served.thumbnails],
+        created_at=attachment.created_at,
+    )
+
 
 async def add_attachment(
-    session: AsyncSession, subject: AuthSubject, item_id: uuid.UUID, body: AttachmentCreate
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    subject: AuthSubject,
+    item_id: uuid.UUID,
+    body: AttachmentCreate,
 ) -> AttachmentRead:
-    """Link a stored file (photo, receipt, manual) to an item; the plan must allow it."""
+    """Link a file kept elsewhere (photo, receipt, manual) to an item; the plan must allow it."""
     item = await _item(session, subject, item_id, WRITE)
-    await limits.ensure_room_for(
-        session,
-        await limits.tier_of_space(session, item.space_id),
-        "home.attachments",
-        await repo.count_attachments(session, item.space_id),
-    )
+    await _ensure_room_for_attachment(session, item.space_id)
     attachment = ItemAttachment(space_id=item.space_id, item_id=item.id, **body.model_dump())
     session.add(attachment)
     await session.flush()
     await _record(session, subject, "attachment.created", item.space_id, attachment)
-    return AttachmentRead.model_validate(attachment)
+    return await _attachment_read(storage, settings, attachment, None)
+
+
+async def request_upload(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    subject: AuthSubject,
+    item_id: uuid.UUID,
+    body: UploadRequest,
+) -> AttachmentUpload:
+    """An attachment waiting for its file, and where the client sends the bytes."""
+    item = await _item(session, subject, item_id, WRITE)
+    tier = await _ensure_room_for_attachment(session, item.space_id)
+    stored, target = await files.request_upload(
+        session,
+        storage,
+        settings,
+        space_id=item.space_id,
+        uploaded_by=subject.user_id,
+        use=body.use,
+        file_name=body.file_name,
+        declared_type=body.content_type,
+        size=body.size,
+        max_bytes=await _max_upload_bytes(session, settings, tier),
+    )
+    attachment = ItemAttachment(
+        space_id=item.space_id,
+        item_id=item.id,
+        file_id=stored.id,
+        file_type=stored.declared_type,
+        file_name=stored.file_name,
+        file_size=stored.declared_size,
+    )
+    session.add(attachment)
+    await session.flush()
+    await _record(session, subject, "attachment.created", item.space_id, attachment)
+    return AttachmentUpload(
+        attachment=await _attachment_read(storage, settings, attachment, stored),
+        upload=UploadTargetRead(
+            method=target.method,
+            url=target.url,
+            headers=target.headers,
+            expires_at=target.expires_at,
+        ),
+    )
+
+
+async def confirm_upload(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    subject: AuthSubject,
+    item_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+) -> AttachmentRead:
+    """Check what arrived. Refused: the bytes are deleted, the attachment shows ``failed``
+    with the code the caller gets. Accepted: a job makes it ready."""
+    item = await _item(session, subject, item_id, WRITE)
+    attachment, stored = await _attachment(session, item.id, attachment_id)
+    if stored is None:
+        raise AttachmentIsALink()
+    tier = await limits.tier_of_space(session, item.space_id)
+    await files.confirm_upload(
+        session, storage, stored, await _max_upload_bytes(session, settings, tier)
+    )
+    attachment.file_type = stored.content_type or attachment.file_type
+    attachment.file_size = stored.size
+    await session.flush()
+    return await _attachment_read(storage, settings, attachment, stored)
 
 
 async def list_attachments(
-    session: AsyncSession, subject: AuthSubject, item_id: uuid.UUID
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    subject: AuthSubject,
+    item_id: uuid.UUID,
 ) -> list[AttachmentRead]:
     item = await _item(session, subject, item_id)
     return [
-        AttachmentRead.model_validate(a) for a in await repo.attachments_of_item(session, item.id)
+        await _attachment_read(storage, settings, attachment, stored)
+        for attachment, stored in await repo.attachments_of_item(session, item.id)
     ]
+
+
+async def _attachment(
+    session: AsyncSession, item_id: uuid.UUID, attachment_id: uuid.UUID
+) -> tuple[ItemAttachment, StoredFile | None]:
+    found = await repo.attachment(session, item_id, attachment_id)
+    if found is None:
+        raise ItemNotFound("Attachment not found")
+    return found
 
 
 async def remove_attachment(
     session: AsyncSession, subject: AuthSubject, item_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> None:
+    """The attachment goes now; an uploaded file's bytes after the retention period."""
     item = await _item(session, subject, item_id, WRITE)
-    attachment = await repo.attachment(session, item.id, attachment_id)
-    if attachment is None:
-        raise ItemNotFound("Attachment not found")
+    attachment, stored = await _attachment(session, item.id, attachment_id)
     await session.delete(attachment)
+    if stored is not None:
+        files.discard(stored)
     await _record(session, subject, "attachment.deleted", item.space_id, attachment)
