@@ -136,10 +136,17 @@ async def test_a_photo_becomes_ready_with_thumbnails_and_without_its_location(
 
     confirmed = uploaded["response"]
     assert confirmed.status_code == 200, confirmed.text
-    assert (confirmed.json()["status"], confirmed.json()["file_url"]) == ("uploaded", None)
+    assert (confirmed.json()["processing_status"], confirmed.json()["file_url"]) == (
+        "uploaded",
+        None,
+    )
     await live.run_jobs()
     [photo] = await _attachments(live, owner, item_id)
-    assert (photo["status"], photo["use"], photo["file_type"]) == ("ready", "photo", "image/jpeg")
+    assert (photo["processing_status"], photo["use"], photo["file_type"]) == (
+        "ready",
+        "photo",
+        "image/jpeg",
+    )
     served = await live.client.get(_local(photo["file_url"]))
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/jpeg"
@@ -202,7 +209,7 @@ async def test_a_manual_in_pdf_is_kept_as_it_came_and_downloaded_as_an_attachmen
     assert uploaded["response"].status_code == 200, uploaded["response"].text
     await live.run_jobs()
     [manual] = await _attachments(live, owner, item_id)
-    assert (manual["status"], manual["file_type"], manual["thumbnails"]) == (
+    assert (manual["processing_status"], manual["file_type"], manual["thumbnails"]) == (
         "ready",
         "application/pdf",
         [],
@@ -243,7 +250,7 @@ async def test_a_file_that_is_not_what_its_use_takes_is_refused_and_erased(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == code
     [refused] = await _attachments(live, owner, item_id)
-    assert (refused["status"], refused["failure_code"], refused["file_url"]) == (
+    assert (refused["processing_status"], refused["failure_code"], refused["file_url"]) == (
         "failed",
         code,
         None,
@@ -261,7 +268,7 @@ async def test_a_hundred_megapixel_image_is_refused_without_being_decoded(
     assert uploaded["response"].status_code == 200, uploaded["response"].text
     await live.run_jobs()
     [refused] = await _attachments(live, owner, item_id)
-    assert (refused["status"], refused["failure_code"]) == ("failed", "image_too_large")
+    assert (refused["processing_status"], refused["failure_code"]) == ("failed", "image_too_large")
     assert await _stored_keys(live, uploaded["attachment_id"]) == []
 
 
@@ -419,7 +426,7 @@ async def test_on_s3_the_client_uploads_and_downloads_straight_from_the_store(
         thumbnail = await outside.get(photo["thumbnails"][0]["url"])
         forged = await outside.get(photo["file_url"].replace("X-Amz-Expires=", "X-Amz-Expires=9"))
 
-    assert photo["status"] == "ready"
+    assert photo["processing_status"] == "ready"
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/jpeg"
     assert served.headers["content-disposition"].startswith("inline")

@@ -265,7 +265,7 @@ class AttachmentRead(ResponseBody):
     use: FileUse | None = Field(
         description="For uploaded files; links have none.", examples=["photo"]
     )
-    status: FileStatus = Field(
+    processing_status: FileStatus = Field(
         description="Uploaded files move requested → uploaded → processing → ready, or to "
         "failed (see `failure_code`); links are always ready.",
         examples=["ready"],
