@@ -18,6 +18,7 @@ TASK_MODULES = (
     "commonhold.platform.sync.tasks",
     "commonhold.platform.identity.tasks",
     "commonhold.platform.files.tasks",
+    "commonhold.platform.spaces.tasks",
     "commonhold.apps.homes.tasks",
 )
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from commonhold.platform.spaces.tasks import purge_ended_invitations
 from tests.conftest import as_owner
 from tests.factories import TestUser, create_space, signup
 from tests.mail import Inbox
@@ -349,6 +350,57 @@ async def test_expired_invitation_gives_404(
     assert await _my_spaces(client, bob) == {}
     assert await _members(client, alice, space["id"]) == {str(alice.id): "owner"}
     assert await _pending(client, alice, space["id"]) == []
+
+
+async def test_the_nightly_job_deletes_invitations_nobody_can_answer_any_more(
+    client: AsyncClient, inbox: Inbox, connection: AsyncConnection
+) -> None:
+    alice = await signup(client)
+    space = await create_space(client, alice)
+    invited = {name: await signup(client) for name in ("open", "expired", "declined", "accepted")}
+    tokens = {}
+    for name, person in invited.items():
+        invitation, tokens[name] = await _invite(client, inbox, alice, space["id"], person.email)
+        tokens[f"{name}-id"] = invitation["id"]
+    await client.post(
+        f"{API}/invitations/{tokens['declined']}/decline", headers=invited["declined"].headers
+    )
+    await client.post(
+        f"{API}/invitations/{tokens['accepted']}/accept", headers=invited["accepted"].headers
+    )
+    revoked, _ = await _invite(client, inbox, alice, space["id"], "someone@example.com")
+    await client.delete(
+        f"{API}/spaces/{space['id']}/invitations/{revoked['id']}", headers=alice.headers
+    )
+
+    async with as_owner(connection):
+        await connection.execute(
+            text(
+                "UPDATE platform.space_invitations SET expires_at = now() - interval '1 minute' "
+                "WHERE id = :id"
+            ),
+            {"id": tokens["expired-id"]},
+        )
+        async with AsyncSession(bind=connection, join_transaction_mode="create_savepoint") as db:
+            purged = await purge_ended_invitations(db)
+            await db.commit()
+        left = await connection.scalars(
+            text("SELECT id::text FROM platform.space_invitations WHERE space_id = :space_id"),
+            {"space_id": space["id"]},
+        )
+        remaining = list(left)
+
+    assert purged >= 4  # other tests' ended invitations may go too
+    assert remaining == [tokens["open-id"]]
+    accepted = await client.post(
+        f"{API}/invitations/{tokens['open']}/accept", headers=invited["open"].headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert await _members(client, alice, space["id"]) == {
+        str(alice.id): "owner",
+        str(invited["accepted"].id): "editor",
+        str(invited["open"].id): "editor",
+    }
 
 
 async def test_inviting_a_member_is_a_conflict(client: AsyncClient, inbox: Inbox) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.db.base import utcnow
@@ -117,6 +117,16 @@ async def invitation(
             SpaceInvitation.id == invitation_id, SpaceInvitation.space_id == space_id
         )
     )
+
+
+async def delete_ended_invitations(session: AsyncSession) -> int:
+    """Delete every invitation that can no longer be answered: answered, revoked or expired."""
+    deleted = await session.execute(
+        delete(SpaceInvitation).where(
+            (SpaceInvitation.status != "pending") | (SpaceInvitation.expires_at <= utcnow())
+        )
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def revoke_pending_invitations(
