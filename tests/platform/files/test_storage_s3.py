@@ -136,13 +136,14 @@ async def test_a_changed_presigned_get_is_refused(s3_storage: S3FileStorage) -> 
 
 async def test_an_expired_presigned_get_is_refused(s3_storage: S3FileStorage) -> None:
     await s3_storage.put(KEY, b"photo", content_type="image/jpeg")
+    # Signed at a whole second (X-Amz-Date): 2 s leave at least one to use it in.
     url = await s3_storage.signed_get_url(
-        KEY, filename="a.jpg", content_type="image/jpeg", expires_in=1
+        KEY, filename="a.jpg", content_type="image/jpeg", expires_in=2
     )
 
     async with httpx.AsyncClient() as client:
         assert (await client.get(url)).status_code == 200
-        await asyncio.sleep(2.1)
+        await asyncio.sleep(3.1)
         response = await client.get(url)
 
     assert response.status_code == 403
