@@ -16,6 +16,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import text
 
 from commonhold.app import create_app
+from commonhold.platform.cache import Cache
 from commonhold.platform.db.server import DatabaseUrls
 from commonhold.platform.db.session import Database
 from commonhold.settings import Settings
@@ -94,10 +95,11 @@ class LiveWorld:
 
 @asynccontextmanager
 async def open_live_world(urls: DatabaseUrls, settings: Settings) -> AsyncIterator[LiveWorld]:
-    """The app with ``settings`` on its own connections; what the block creates is removed
-    after it. Mail a request queues is sent once its response arrives, as the worker would."""
-    database = Database.connect(urls.app, pool_size=2)
-    system = Database.connect(urls.owner, pool_size=2)
+    """The app with ``settings`` on its own connections (caching in Redis if they name one);
+    what the block creates is removed after it. Mail a request queues is sent once its
+    response arrives, as the worker would."""
+    database = Database.connect(urls.app, 2, Cache.from_url(settings.redis_url))
+    system = Database.connect(urls.owner, 2, Cache.from_url(settings.redis_url))
     app = create_app(settings=settings, database=database)
     world: LiveWorld
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from commonhold.apps.homes.routes import routers as homes_routers
 from commonhold.platform import collector
 from commonhold.platform.billing.routes import router as billing_router
+from commonhold.platform.cache import Cache
 from commonhold.platform.db.server import resolve_database_urls
 from commonhold.platform.db.session import Database
 from commonhold.platform.docs import router as docs_router
@@ -56,7 +57,8 @@ def create_app(
         owned = database is None
         if owned:
             urls = resolve_database_urls(settings)
-            app.state.db = Database.connect(urls.app, settings.db_pool_size)
+            cache = Cache.from_url(settings.redis_url)
+            app.state.db = Database.connect(urls.app, settings.db_pool_size, cache)
         gateway: RealtimeGateway = app.state.realtime
         async with collector.full_collections_on_schedule():
             realtime = asyncio.create_task(gateway.run(app.state.db.conninfo))

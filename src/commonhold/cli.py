@@ -24,6 +24,7 @@ from commonhold.apps.homes.maintenance.generation import HORIZON_DAYS, generate_
 from commonhold.demo import DEMO_PASSWORD, HOUSEMATE, OWNER, seed_demo
 from commonhold.platform.billing import limits
 from commonhold.platform.billing.models import TIERS
+from commonhold.platform.cache import Cache
 from commonhold.platform.db.server import DatabaseUrls, libpq_url, resolve_database_urls
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.identity import repository as identity_repo
@@ -62,8 +63,9 @@ def migrate() -> None:
 
 
 async def _seed(urls: DatabaseUrls) -> bool:
-    database = Database.connect(urls.app, pool_size=1)
-    owner_database = Database.connect(urls.owner, pool_size=1)
+    cache_url = get_settings().redis_url
+    database = Database.connect(urls.app, 1, Cache.from_url(cache_url))
+    owner_database = Database.connect(urls.owner, 1, Cache.from_url(cache_url))
     try:
         return await seed_demo(database, owner_database)
     finally:

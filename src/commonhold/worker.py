@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from commonhold.platform.cache import Cache
 from commonhold.platform.db.server import DatabaseUrls, libpq_url
 from commonhold.platform.db.session import Database
 from commonhold.platform.jobs import job_app, open_jobs
@@ -35,9 +36,10 @@ async def run_worker(
     With ``wait=False`` it returns once the queue is empty.
     """
     job_app.import_paths = list(TASK_MODULES)  # imported by the worker as it starts
-    database = Database.connect(urls.app, pool_size=concurrency)
+    settings = settings or get_settings()
+    database = Database.connect(urls.app, concurrency, Cache.from_url(settings.redis_url))
     # For the few system jobs that work across every space (see jobs.system_database_of).
-    system_database = Database.connect(urls.owner, pool_size=1)
+    system_database = Database.connect(urls.owner, 1, Cache.from_url(settings.redis_url))
     try:
         async with open_jobs(libpq_url(urls.app), max_connections=concurrency + 2) as app:
             await app.run_worker_async(
@@ -45,7 +47,7 @@ async def run_worker(
                 additional_context={
                     "db": database,
                     "system_db": system_database,
-                    "settings": settings or get_settings(),
+                    "settings": settings,
                 },
                 fetch_job_polling_interval=SCHEDULED_JOB_POLL_SECONDS,
                 install_signal_handlers=install_signal_handlers,

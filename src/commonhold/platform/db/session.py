@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from commonhold.platform.cache import CACHE_KEY, Cache
 from commonhold.platform.db.server import libpq_url
 
 
@@ -25,13 +26,16 @@ from commonhold.platform.db.server import libpq_url
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    cache: Cache | None = None
 
     @classmethod
-    def connect(cls, url: str, pool_size: int = 10) -> Database:
+    def connect(cls, url: str, pool_size: int = 10, cache: Cache | None = None) -> Database:
+        """``cache``: where sessions read cached values and invalidate those they change."""
         engine = create_async_engine(
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
         )
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        info = {CACHE_KEY: cache} if cache is not None else {}
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False, info=info), cache)
 
     @property
     def conninfo(self) -> str:
@@ -40,6 +44,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.cache is not None:
+            await self.cache.close()
 
 
 async def set_user_context(session: AsyncSession, user_id: uuid.UUID | None) -> None:

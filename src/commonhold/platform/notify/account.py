@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.authz import AuthSubject
+from commonhold.platform.cache import cached, invalidate_after_commit
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.identity.models import User
 from commonhold.platform.notify import repository as repo
@@ -61,7 +62,14 @@ async def inbox(
 
 
 async def unread_count(session: AsyncSession, subject: AuthSubject) -> int:
-    return await repo.unread_count(session, subject.user_id)
+    """Asked by every screen: cached (when Redis is configured) until the count changes."""
+    return await cached(
+        session,
+        repo.unread_count_key(subject.user_id),
+        repo.UNREAD_COUNT_TTL_SECONDS,
+        repo.COUNT,
+        lambda: repo.unread_count(session, subject.user_id),
+    )
 
 
 async def mark_read(
@@ -73,11 +81,15 @@ async def mark_read(
     if found.read_at is None:
         found.read_at = utcnow()
         await session.flush()
+        invalidate_after_commit(session, repo.unread_count_key(subject.user_id))
     return NotificationRead.model_validate(found)
 
 
 async def mark_all_read(session: AsyncSession, subject: AuthSubject) -> int:
-    return await repo.mark_read(session, subject.user_id, utcnow(), None)
+    marked = await repo.mark_read(session, subject.user_id, utcnow(), None)
+    if marked:
+        invalidate_after_commit(session, repo.unread_count_key(subject.user_id))
+    return marked
 
 
 async def preferences(session: AsyncSession, subject: AuthSubject) -> list[TypePreferences]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,6 +123,16 @@ def inbox(user_id: uuid.UUID, unread_only: bool) -> Select[Notification]:
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
     return statement
+
+
+# The unread count is cached per person (platform/cache.py) and invalidated by every change
+# to it: a new in-app notification, one or all marked read.
+UNREAD_COUNT_TTL_SECONDS = 60
+COUNT: TypeAdapter[int] = TypeAdapter(int)
+
+
+def unread_count_key(user_id: uuid.UUID) -> str:
+    return f"notifications:unread:{user_id}"
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commonhold.platform.cache import invalidate_after_commit
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.identity.models import User
 from commonhold.platform.jobs import defer_in_transaction
@@ -63,6 +64,8 @@ async def notify(
         if notification_id is None:
             continue
         created.append(notification_id)
+        if mode("in_app") != "off":
+            invalidate_after_commit(session, repo.unread_count_key(user.id))
         hold_until = _end_of_quiet_hours(user, schedule, now)
         for channel in OUTSIDE_CHANNELS:
             await _schedule_delivery(
