@@ -14,12 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commonhold.app import create_app
 from commonhold.settings import Settings
+from tests.apps.boards.factories import (
+    create_board,
+    create_card,
+    create_list,
+    create_workspace,
+    created,
+)
 from tests.apps.homes.factories import (
     add_member,
     create_home,
@@ -28,12 +36,18 @@ from tests.apps.homes.factories import (
     set_tier,
 )
 from tests.conftest import as_owner, row_counts
-from tests.factories import signup
+from tests.factories import TestUser, signup
 from tests.mail import Inbox
 
 API = "/api/v1"
 # Path parameters that name a kind of thing, not one of someone's: the same for everyone.
 NOT_OWNED = {"type_key"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Bob calls every route twice over: more than a person's rate limit allows a minute."""
+    return settings.model_copy(update={"api_rate_limit": "10000/minute"})
 
 
 @dataclass
@@ -148,6 +162,7 @@ async def _alices_ids(
     )
     for response in (attachment, task, instances, invitation, feed, subscription):
         assert response.status_code in (200, 201), response.text
+    boards = await _alices_board(client, alice)
     notification_id = uuid.uuid4()
     async with as_owner(connection):
         await connection.execute(
@@ -174,6 +189,40 @@ async def _alices_ids(
         "job_id": str(job_id),
         # An invitation's token lets in whoever holds it, by design: Bob makes one up.
         "token": "made-up-by-bob",
+        **boards,
+    }
+
+
+async def _alices_board(client: AsyncClient, alice: TestUser) -> dict[str, str]:
+    """A workspace of Alice's with a board and one of everything on it."""
+    workspace = await create_workspace(client, alice)
+    board = await create_board(client, alice, workspace["id"])
+    card = await create_card(client, alice, (await create_list(client, alice, board["id"]))["id"])
+    label = await client.post(
+        f"{API}/boards/{board['id']}/labels",
+        json={"name": "Urgent", "color": "#eb5a46"},
+        headers=alice.headers,
+    )
+    comment = await client.post(
+        f"{API}/cards/{card['id']}/comments", json={"body": "Mine"}, headers=alice.headers
+    )
+    checklist = created(
+        await client.post(
+            f"{API}/cards/{card['id']}/checklists", json={"title": "Steps"}, headers=alice.headers
+        )
+    )
+    item = await client.post(
+        f"{API}/checklists/{checklist['id']}/items", json={"text": "One"}, headers=alice.headers
+    )
+    return {
+        "workspace_id": workspace["id"],
+        "board_id": board["id"],
+        "list_id": card["list_id"],
+        "card_id": card["id"],
+        "label_id": created(label)["id"],
+        "comment_id": created(comment)["id"],
+        "checklist_id": checklist["id"],
+        "checklist_item_id": created(item)["id"],
     }
 
 

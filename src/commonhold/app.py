@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
+from commonhold.apps.boards.routes import routers as boards_routers
 from commonhold.apps.homes.routes import routers as homes_routers
 from commonhold.platform import collector
 from commonhold.platform.billing.routes import router as billing_router
@@ -94,7 +95,7 @@ def create_app(
         sync_router,
         billing_router,
     ]
-    for router in (*platform_routers, *homes_routers):
+    for router in (*platform_routers, *homes_routers, *boards_routers):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(

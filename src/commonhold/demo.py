@@ -1,4 +1,5 @@
-"""Demo data: two people sharing a furnished home, so a fresh install has something to look at.
+"""Demo data: two people sharing a furnished home and a workspace of task boards, so a fresh
+install has something to look at.
 
 The owner is on the basic plan, so the household can invite more people.
 """
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commonhold.apps.boards.demo import seed_workspace
 from commonhold.apps.homes.demo import seed_chores, seed_household
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.billing import limits
@@ -17,8 +19,6 @@ from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.service import create_user
 from commonhold.platform.spaces.models import SpaceMember
-from commonhold.platform.spaces.schemas import SpaceCreate
-from commonhold.platform.spaces.service import create_space
 
 DEMO_PASSWORD = "commonhold-demo"  # noqa: S105 - published demo credentials
 
@@ -49,9 +49,7 @@ async def seed_demo(database: Database, owner_database: Database) -> bool:
         session.add(SpaceMember(space_id=home.id, user_id=housemate.id, role="editor"))
         await session.flush()
         await seed_chores(session, home.id, AuthSubject(owner.id), AuthSubject(housemate.id))
-        await create_space(
-            session, AuthSubject(owner.id), SpaceCreate(kind="workspace", name="Demo workspace")
-        )
+        await seed_workspace(session, AuthSubject(owner.id), AuthSubject(housemate.id))
     async with owner_database.sessionmaker() as session, session.begin():
         await limits.set_tier(session, owner.id, "basic")
     return True

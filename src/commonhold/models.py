@@ -1,5 +1,16 @@
 """Every mapped table, imported in one place so Alembic and the tests see the whole schema."""
 
+from commonhold.apps.boards.models import (
+    Activity,
+    Board,
+    BoardList,
+    BoardMember,
+    Card,
+    Checklist,
+    ChecklistItem,
+    Comment,
+    Label,
+)
 from commonhold.apps.homes.models import (
     CalendarFeed,
     HomeDetails,
@@ -37,13 +48,22 @@ from commonhold.platform.sync.models import changes, sync_horizon
 metadata = Base.metadata
 
 __all__ = [
+    "Activity",
     "AuditEntry",
     "BillingCustomer",
+    "Board",
+    "BoardList",
+    "BoardMember",
     "CalendarFeed",
+    "Card",
+    "Checklist",
+    "ChecklistItem",
+    "Comment",
     "EventReceipt",
     "HomeDetails",
     "Item",
     "ItemAttachment",
+    "Label",
     "Notification",
     "NotificationDelivery",
     "NotificationPreference",

@@ -1,0 +1,1 @@
+"""Boards: collaborative task boards. A workspace is a space of kind ``workspace``."""

@@ -1,0 +1,1 @@
+"""Boards, their members and labels, the board view and its activity."""

@@ -1,0 +1,1 @@
+"""Lists and cards, their order, assignees, labels and checklists."""

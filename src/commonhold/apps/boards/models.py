@@ -1,0 +1,253 @@
+"""The boards schema: boards and their members, lists, cards, labels, checklists, comments and
+the activity of each board.
+
+A workspace is a platform space of kind ``workspace``. Every table carries ``space_id`` (the
+workspace) so row-level security needs no joins; board-scoped rows carry ``board_id`` too, so
+the board view reads each kind of row with one indexed query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from commonhold.platform.db.base import Base, created_at_column, updated_at_column, uuid_pk
+from commonhold.platform.sync.models import SYNCED, synced_version
+
+SCHEMA = "boards"
+WORKSPACE = "workspace"
+VISIBILITIES = ("workspace", "private")
+BOARD_ROLES = ("admin", "member", "observer")
+# Order keys (``ordering``) compare byte by byte, whatever the database's locale.
+POSITION_COLLATION = "C"
+
+
+def _space_fk() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("platform.spaces.id", ondelete="CASCADE"))
+
+
+def _board_fk() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("boards.boards.id", ondelete="CASCADE"))
+
+
+def _position() -> Mapped[str]:
+    return mapped_column(String(64, collation=POSITION_COLLATION))
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Board(Base):
+    __tablename__ = "boards"
+    __mapper_args__ = SYNCED
+    __table_args__ = (
+        CheckConstraint(_one_of("visibility", VISIBILITIES), name="visibility"),
+        Index("ix_boards_space_id", "space_id", "created_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    background_color: Mapped[str | None] = mapped_column(String(7))
+    visibility: Mapped[str] = mapped_column(String(16), default="workspace")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("platform.users.id"))
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+
+class BoardMember(Base):
+    """Someone named on a board with a board role. Private boards show only to them (and to
+    the workspace's owner and admins); workspace boards to every workspace member."""
+
+    __tablename__ = "board_members"
+    __mapper_args__ = SYNCED
+    __table_args__ = (
+        CheckConstraint(_one_of("role", BOARD_ROLES), name="role"),
+        UniqueConstraint("board_id", "user_id", name="uq_board_members_board_user"),
+        Index("ix_board_members_user_id", "user_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("platform.users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class BoardList(Base):
+    __tablename__ = "lists"
+    __mapper_args__ = SYNCED
+    __table_args__ = (
+        # Deferred: a rebalance rewrites every key of a board in one statement.
+        UniqueConstraint(
+            "board_id",
+            "position",
+            name="uq_lists_board_position",
+            deferrable=True,
+            initially="DEFERRED",
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = _position()
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+
+class Card(Base):
+    """A card. Its labels and assignees are id arrays on the card itself, so adding one is a
+    change of the card that every open board hears as such."""
+
+    __tablename__ = "cards"
+    __mapper_args__ = SYNCED
+    __table_args__ = (
+        UniqueConstraint(
+            "list_id",
+            "position",
+            name="uq_cards_list_position",
+            deferrable=True,
+            initially="DEFERRED",
+        ),
+        Index("ix_cards_board_id", "board_id"),
+        Index("ix_cards_assignee_ids", "assignee_ids", postgresql_using="gin"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boards.lists.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    position: Mapped[str] = _position()
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    label_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), default=list, server_default="{}"
+    )
+    assignee_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), default=list, server_default="{}"
+    )
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("platform.users.id"))
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __mapper_args__ = SYNCED
+    __table_args__ = (Index("ix_labels_board_id", "board_id"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    name: Mapped[str] = mapped_column(String(50))
+    color: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Checklist(Base):
+    __tablename__ = "checklists"
+    __mapper_args__ = SYNCED
+    __table_args__ = (Index("ix_checklists_card_id", "card_id"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boards.cards.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+    __mapper_args__ = SYNCED
+    __table_args__ = (Index("ix_checklist_items_checklist_id", "checklist_id"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    checklist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("boards.checklists.id", ondelete="CASCADE")
+    )
+    text: Mapped[str] = mapped_column(String(500))
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __mapper_args__ = SYNCED
+    __table_args__ = (Index("ix_comments_card_id", "card_id", "created_at"), {"schema": SCHEMA})
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boards.cards.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("platform.users.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Activity(Base):
+    """What happened on a board, newest first. ``created_at`` is part of the key so the table
+    can become partitioned by month without changing it."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", "created_at", name="pk_activity"),
+        Index("ix_activity_board_created", "board_id", "created_at"),
+        Index("ix_activity_space_created", "space_id", "created_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    # No foreign key: the record of a card outlives the card.
+    card_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("platform.users.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,12 @@
+"""Every router of the boards app, for the application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from commonhold.apps.boards.boards.routes import router as boards
+from commonhold.apps.boards.cards.routes import router as cards
+from commonhold.apps.boards.comments.routes import router as comments
+from commonhold.apps.boards.workspaces.routes import router as workspaces
+
+routers: list[APIRouter] = [workspaces, boards, cards, comments]

@@ -1,0 +1,1 @@
+"""Workspaces: the spaces boards live in."""
