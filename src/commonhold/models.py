@@ -43,7 +43,7 @@ from commonhold.platform.notify.models import (
     VapidKey,
 )
 from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
-from commonhold.platform.sync.models import changes, sync_horizon
+from commonhold.platform.sync.models import changes, private_scopes, scope_members, sync_horizon
 
 metadata = Base.metadata
 
@@ -89,5 +89,7 @@ __all__ = [
     "VapidKey",
     "changes",
     "metadata",
+    "private_scopes",
+    "scope_members",
     "sync_horizon",
 ]

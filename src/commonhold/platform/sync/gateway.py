@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import socketio
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.errors import AppError, RateLimited
@@ -188,30 +188,51 @@ class RealtimeGateway:
         """Emit ``sync:change`` to this process's clients in a space for every change a
         committed transaction logged there, in the order it made them. Every process hears
         the database's notice, so each serves only its own clients. A client that missed a
-        change (offline) finds it with ``GET /sync``."""
-        space_id = uuid.UUID(notice["space_id"])
+        change (offline) finds it with ``GET /sync``.
+
+        A change in a private scope (a private board) goes only to those of its audience who
+        listen here, each in their own room; the rest of the space hears nothing of it."""
+        space_id, txid = uuid.UUID(notice["space_id"]), int(notice["txid"])
         room = space_room(space_id)
-        # Read as one of the people it goes to: row-level security applies as to anyone.
-        reader = next(
-            (
-                self._connections[sid].user_id
-                for sid, _ in self.server.manager.get_participants("/", room)
-                if sid in self._connections
-            ),
-            None,
-        )
-        if reader is None:  # nobody here hears from the space
+        listening = self._users_in(room)
+        if not listening:  # nobody here hears from the space
             return
+        rows, audiences = await self._read_changes(space_id, txid, listening)
+        for row in rows:
+            change = change_read(row).model_dump(mode="json")
+            audience = audiences.get(row.scope_id)
+            rooms = [room] if audience is None else [user_room(u) for u in listening & audience]
+            for destination in rooms:
+                await self.server.emit("sync:change", change, room=destination, ignore_queue=True)
+
+    def _users_in(self, room: str) -> set[uuid.UUID]:
+        return {
+            self._connections[sid].user_id
+            for sid, _ in self.server.manager.get_participants("/", room)
+            if sid in self._connections
+        }
+
+    async def _read_changes(
+        self, space_id: uuid.UUID, txid: int, listening: set[uuid.UUID]
+    ) -> tuple[list[Row[tuple[object, ...]]], dict[uuid.UUID, set[uuid.UUID]]]:
+        """The transaction's changes in the space, in order, with the audience of each private
+        scope among them. Read as people who listen here, so that row-level security applies
+        as to anyone: one of them for the whole space, and for a private scope they may not
+        see, one of its audience."""
+        reader = min(listening)
         async with self._database().sessionmaker() as session, session.begin():
             await set_user_context(session, reader)
-            rows = await sync_repo.changes_of_transaction(session, space_id, int(notice["txid"]))
-        for row in rows:
-            await self.server.emit(
-                "sync:change",
-                change_read(row).model_dump(mode="json"),
-                room=room,
-                ignore_queue=True,
-            )
+            rows = list(await sync_repo.changes_of_transaction(session, space_id, txid))
+            audiences = await sync_repo.private_audiences(session, space_id, txid)
+            for scope_id, audience in audiences.items():
+                insiders = listening & audience
+                if reader in audience or not insiders:
+                    continue
+                await set_user_context(session, min(insiders))
+                rows += await sync_repo.changes_of_transaction(
+                    session, space_id, txid, scope_id=scope_id
+                )
+        return sorted(rows, key=lambda row: int(row.id)), audiences
 
     async def send_merge_notices(self, notices: list[MergeNotice]) -> None:
         """Tell each person whose values a committed write overwrote (``sync:merged``)."""

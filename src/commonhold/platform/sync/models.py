@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     FetchedValue,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -62,6 +63,8 @@ changes = Table(
     Column("fields", JSONB, nullable=False),
     Column("version", Integer, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # What within the space the entity belongs to (a board), for tables tracked with a scope.
+    Column("scope_id", Uuid),
     CheckConstraint(f"action IN ({', '.join(repr(action) for action in ACTIONS)})", name="action"),
     # Catching up reads a member's spaces from a position on.
     Index("ix_changes_space_position", "space_id", "txid", "id"),
@@ -78,5 +81,39 @@ sync_horizon = Table(
     Column("txid", TransactionId(), nullable=False),
     Column("change_id", BigInteger, nullable=False),
     CheckConstraint("id = 1", name="single_row"),
+    schema="platform",
+)
+
+# Scopes seen only by some of their space's members: their members, and the space's owner and
+# admins. The log's changes in a private scope reach no one else. Kept when what they scope is
+# deleted, so that its history stays as private as it was.
+private_scopes = Table(
+    "private_scopes",
+    Base.metadata,
+    Column("scope_id", Uuid, primary_key=True),
+    Column(
+        "space_id",
+        Uuid,
+        ForeignKey("platform.spaces.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    schema="platform",
+)
+
+scope_members = Table(
+    "scope_members",
+    Base.metadata,
+    Column("scope_id", Uuid, primary_key=True),
+    Column(
+        "user_id", Uuid, ForeignKey("platform.users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "space_id",
+        Uuid,
+        ForeignKey("platform.spaces.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     schema="platform",
 )

@@ -42,6 +42,7 @@ _CHANGE_COLUMNS = (
     changes.c.fields,
     changes.c.version,
     changes.c.occurred_at,
+    changes.c.scope_id,
 )
 
 
@@ -63,9 +64,10 @@ async def changes_after(
 
 
 async def changes_of_transaction(
-    session: AsyncSession, space_id: uuid.UUID, txid: int
+    session: AsyncSession, space_id: uuid.UUID, txid: int, scope_id: uuid.UUID | None = None
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """What transaction ``txid`` logged in a space, in the order it made the changes."""
+    """What transaction ``txid`` logged in a space (in one scope of it, if given), in the
+    order it made the changes."""
     statement = (
         select(*_CHANGE_COLUMNS)
         .where(
@@ -74,7 +76,24 @@ async def changes_of_transaction(
         )
         .order_by(changes.c.id)
     )
+    if scope_id is not None:
+        statement = statement.where(changes.c.scope_id == scope_id)
     return (await session.execute(statement)).all()
+
+
+async def private_audiences(
+    session: AsyncSession, space_id: uuid.UUID, txid: int
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Each private scope transaction ``txid`` changed in a space, with who may hear of it."""
+    rows = await session.execute(
+        select(text("scope_id"), text("user_id")).select_from(
+            func.platform.private_audiences(space_id, cast(literal(str(txid)), TransactionId()))
+        )
+    )
+    audiences: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for scope_id, user_id in rows:
+        audiences.setdefault(scope_id, set()).add(user_id)
+    return audiences
 
 
 async def changes_since_version(

@@ -28,6 +28,10 @@ class ChangeRead(ResponseBody):
     )
     version: int = Field(description="The entity's version after this change.", examples=[4])
     occurred_at: datetime
+    scope_id: uuid.UUID | None = Field(
+        description="What within the space the entity belongs to, for entities that have it "
+        "(a card, a list, a comment: its board); null otherwise."
+    )
 
 
 class SyncPage(ResponseBody):

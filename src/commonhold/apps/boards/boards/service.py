@@ -266,10 +266,12 @@ async def remove_member(
     if user_id != subject.user_id and not access.allows(MANAGE):
         raise BoardRoleNotAllowed()
     member = await _member(session, access, user_id)
-    await session.delete(member)
+    # Before the membership goes: someone leaving a private board no longer sees its rows.
     await repo.unassign_from_board(session, board_id, user_id)
-    await session.flush()
     activity.record(session, subject, access.board, "member.removed", user_id=user_id)
+    await session.flush()
+    await session.delete(member)
+    await session.flush()
 
 
 # Labels

@@ -1,8 +1,9 @@
 """boards: workspaces' boards, members, lists, cards, labels, checklists, comments and
-activity; every table protected by row-level security, the entities synced
+activity; every table protected by row-level security, the entities synced, private boards
+private scopes of their workspace
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 07:47:27.095852
 """
 
@@ -18,8 +19,8 @@ from commonhold.platform.db import rls
 from commonhold.platform.sync.changelog import track_table
 from commonhold.settings import get_settings
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -35,7 +36,7 @@ TABLES = (
     "activity",
 )
 # The synced entities: every change reaches /sync and open boards (activity is a log of its
-# own, read a page at a time).
+# own, read a page at a time). Each is logged in the scope of its board.
 SYNCED = (
     ("boards.boards", "boards.board"),
     ("boards.board_members", "boards.board_member"),
@@ -45,6 +46,55 @@ SYNCED = (
     ("boards.checklists", "boards.checklist"),
     ("boards.checklist_items", "boards.checklist_item"),
     ("boards.comments", "boards.comment"),
+)
+
+
+# A private board is a private scope of its workspace (platform.private_scopes), its members
+# the scope's members: its changes reach only them and the workspace's owner and admins.
+SCOPES_SQL = """
+CREATE FUNCTION boards.keep_board_scope() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, platform AS $$
+BEGIN
+  IF NEW.visibility = 'private' THEN
+    INSERT INTO platform.private_scopes (scope_id, space_id) VALUES (NEW.id, NEW.space_id)
+    ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM platform.private_scopes WHERE scope_id = NEW.id;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER boards_scope AFTER INSERT OR UPDATE OF visibility ON boards.boards
+FOR EACH ROW EXECUTE FUNCTION boards.keep_board_scope();
+
+CREATE FUNCTION boards.keep_board_scope_members() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, platform AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO platform.scope_members (scope_id, user_id, space_id)
+    VALUES (NEW.board_id, NEW.user_id, NEW.space_id) ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM platform.scope_members WHERE scope_id = OLD.board_id AND user_id = OLD.user_id;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER board_members_scope AFTER INSERT OR DELETE ON boards.board_members
+FOR EACH ROW EXECUTE FUNCTION boards.keep_board_scope_members();
+"""
+# Beyond their workspace, rows of a private board are for those who see it. Not board_members:
+# the creator of a private board is added to it once the board is private, and must get the
+# row back (RETURNING is checked against what may be read).
+NOT_IN_HIDDEN_BOARD = "{column} NOT IN (SELECT platform.hidden_scope_ids())"
+BOARD_SCOPED = (
+    ("boards", "id"),
+    ("lists", "board_id"),
+    ("cards", "board_id"),
+    ("labels", "board_id"),
+    ("checklists", "board_id"),
+    ("checklist_items", "board_id"),
+    ("comments", "board_id"),
+    ("activity", "board_id"),
 )
 
 
@@ -455,8 +505,10 @@ def upgrade() -> None:
     )
     protect_tables(get_settings().app_db_role)
     for table, entity_type in SYNCED:
-        for statement in track_table(table, entity_type):
+        scope = "id" if table == "boards.boards" else "board_id"
+        for statement in track_table(table, entity_type, scope=scope):
             op.execute(statement)
+    op.execute(SCOPES_SQL)
 
 
 def protect_tables(app: str) -> None:
@@ -464,6 +516,11 @@ def protect_tables(app: str) -> None:
     for table in TABLES:
         for statement in rls.space_owned_table(f"boards.{table}", app):
             op.execute(statement)
+    for table, column in BOARD_SCOPED:
+        op.execute(
+            f'CREATE POLICY visible_board ON boards.{table} AS RESTRICTIVE TO "{app}" '
+            f"USING ({NOT_IN_HIDDEN_BOARD.format(column=column)}) WITH CHECK (true)"
+        )
 
 
 def downgrade() -> None:
