@@ -105,9 +105,7 @@ scope_members = Table(
     "scope_members",
     Base.metadata,
     Column("scope_id", Uuid, primary_key=True),
-    Column(
-        "user_id", Uuid, ForeignKey("platform.users.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("user_id", Uuid, ForeignKey("platform.users.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "space_id",
         Uuid,
