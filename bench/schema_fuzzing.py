@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _api_server import free_port, start_api, wait_until_ready
 from _homes_data import (
     BENCH_DATA_DIR,
     connect,
@@ -32,7 +33,6 @@ from _homes_data import (
     signed_up,
     start_server,
 )
-from homes_inventory import free_port, start_api, wait_until_ready
 
 from commonhold.platform.db.server import DatabaseUrls
 
