@@ -163,6 +163,7 @@ async def _alices_ids(
     for response in (attachment, task, instances, invitation, feed, subscription):
         assert response.status_code in (200, 201), response.text
     boards = await _alices_board(client, alice)
+    message_id = await _alices_message(client, inbox, alice, carol, boards["workspace_id"])
     notification_id = uuid.uuid4()
     async with as_owner(connection):
         await connection.execute(
@@ -189,6 +190,7 @@ async def _alices_ids(
         "job_id": str(job_id),
         # An invitation's token lets in whoever holds it, by design: Bob makes one up.
         "token": "made-up-by-bob",
+        "message_id": message_id,
         **boards,
     }
 
@@ -224,6 +226,20 @@ async def _alices_board(client: AsyncClient, alice: TestUser) -> dict[str, str]:
         "checklist_id": checklist["id"],
         "checklist_item_id": created(item)["id"],
     }
+
+
+async def _alices_message(
+    client: AsyncClient, inbox: Inbox, alice: TestUser, carol: TestUser, workspace_id: str
+) -> str:
+    """A direct message from Alice to Carol, whom she adds to her workspace."""
+    await add_member(client, inbox, alice, workspace_id, carol)
+    message = await client.post(
+        f"{API}/workspaces/{workspace_id}/messages",
+        json={"recipient_id": str(carol.id), "body": "Ours alone"},
+        headers=alice.headers,
+    )
+    message_id: str = created(message)["id"]
+    return message_id
 
 
 def _request(

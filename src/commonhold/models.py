@@ -9,6 +9,7 @@ from commonhold.apps.boards.models import (
     Checklist,
     ChecklistItem,
     Comment,
+    DirectMessage,
     Label,
 )
 from commonhold.apps.homes.models import (
@@ -59,6 +60,7 @@ __all__ = [
     "Checklist",
     "ChecklistItem",
     "Comment",
+    "DirectMessage",
     "EventReceipt",
     "HomeDetails",
     "Item",

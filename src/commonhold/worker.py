@@ -21,6 +21,7 @@ TASK_MODULES = (
     "commonhold.platform.files.tasks",
     "commonhold.platform.spaces.tasks",
     "commonhold.apps.homes.tasks",
+    "commonhold.apps.boards.tasks",
 )
 
 

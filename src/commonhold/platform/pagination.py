@@ -97,3 +97,21 @@ async def paginate(
     page, more = rows[:limit], len(rows) > limit
     next_cursor = _encode([page[-1]._mapping[n] for n in labels]) if more else None
     return Page(items=[to_item(row) for row in page], next_cursor=next_cursor)
+
+
+def paginate_loaded(
+    items: Sequence[T],
+    key: Callable[[T], tuple[Any, ...]],
+    columns: Sequence[InstrumentedAttribute[Any]],
+    cursor: str | None,
+    limit: int,
+) -> Page[T]:
+    """One page of a list loaded whole (a cached one), ascending by the unique ``key`` of
+    each item, whose values are those of ``columns``: the same pages and cursors as
+    ``paginate`` over those columns."""
+    if cursor is not None:
+        after = tuple(_decode(cursor, columns))
+        items = [item for item in items if key(item) > after]
+    page = list(items[:limit])
+    next_cursor = _encode(key(page[-1])) if len(items) > limit else None
+    return Page(items=page, next_cursor=next_cursor)

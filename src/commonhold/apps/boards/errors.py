@@ -95,3 +95,8 @@ class AlreadyBoardMember(Conflict):
 class InvalidTimeRange(InvalidRequest):
     code = "invalid_time_range"
     title = "since must be before until"
+
+
+class MentionNotBoardMember(InvalidRequest):
+    code = "mention_not_board_member"
+    title = "Only people who can see the board can be mentioned"

@@ -19,3 +19,8 @@ ACTIVITY_ID = "b7e3f1a9-4d26-4c8b-9e0a-8f5d2c1b6a47"
 POSITION = "V"
 CREATED_AT = "2025-09-16T09:12:00Z"
 DUE_AT = "2025-10-01T17:00:00Z"
+# How clients write an @mention (apps/boards/mentions.py).
+MENTIONS = (
+    "Mention a member as `@[Display Name](user:<user id>)`: they are notified; someone who "
+    "cannot see the board answers `422 mention_not_board_member`."
+)

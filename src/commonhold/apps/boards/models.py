@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -23,8 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commonhold.platform.db.base import Base, created_at_column, updated_at_column, uuid_pk
@@ -36,6 +38,12 @@ VISIBILITIES = ("workspace", "private")
 BOARD_ROLES = ("admin", "member", "observer")
 # Order keys (``ordering``) compare byte by byte, whatever the database's locale.
 POSITION_COLLATION = "C"
+# Search: a card's title first, then its description; a comment's body weighs as a description.
+CARD_SEARCH_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')"
+)
+COMMENT_SEARCH_VECTOR = "setweight(to_tsvector('english'::regconfig, body), 'B')"
 
 
 def _space_fk() -> Mapped[uuid.UUID]:
@@ -140,6 +148,8 @@ class Card(Base):
         ),
         Index("ix_cards_board_id", "board_id"),
         Index("ix_cards_assignee_ids", "assignee_ids", postgresql_using="gin"),
+        # btree_gin: one workspace's matches straight from the index.
+        Index("ix_cards_search", "space_id", "search_vector", postgresql_using="gin"),
         {"schema": SCHEMA},
     )
 
@@ -157,6 +167,9 @@ class Card(Base):
     )
     assignee_ids: Mapped[list[uuid.UUID]] = mapped_column(
         ARRAY(Uuid), default=list, server_default="{}"
+    )
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(CARD_SEARCH_VECTOR, persisted=True), deferred=True
     )
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("platform.users.id"))
     version: Mapped[int] = synced_version()
@@ -212,7 +225,11 @@ class ChecklistItem(Base):
 class Comment(Base):
     __tablename__ = "comments"
     __mapper_args__ = SYNCED
-    __table_args__ = (Index("ix_comments_card_id", "card_id", "created_at"), {"schema": SCHEMA})
+    __table_args__ = (
+        Index("ix_comments_card_id", "card_id", "created_at"),
+        Index("ix_comments_search", "space_id", "search_vector", postgresql_using="gin"),
+        {"schema": SCHEMA},
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     space_id: Mapped[uuid.UUID] = _space_fk()
@@ -224,6 +241,9 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(COMMENT_SEARCH_VECTOR, persisted=True), deferred=True
+    )
     version: Mapped[int] = synced_version()
     created_at: Mapped[datetime] = created_at_column()
 
@@ -251,3 +271,46 @@ class Activity(Base):
     action: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at_column()
+
+
+class DirectMessage(Base):
+    """A message from one member of a workspace to another, read by those two alone (row-level
+    security). ``created_at`` is part of the key so the table can become partitioned by month
+    without changing it; a conversation (the two people, either way round) is indexed by
+    time."""
+
+    __tablename__ = "direct_messages"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", "created_at", name="pk_direct_messages"),
+        CheckConstraint("sender_id <> recipient_id", name="not_to_self"),
+        # A conversation's two people in a fixed order, whoever wrote (messages.repository).
+        Index(
+            "ix_direct_messages_conversation",
+            "space_id",
+            text("least(sender_id, recipient_id)"),
+            text("greatest(sender_id, recipient_id)"),
+            "created_at",
+        ),
+        Index("ix_direct_messages_sender", "sender_id", "space_id"),
+        Index("ix_direct_messages_recipient", "recipient_id", "space_id"),
+        Index(
+            "ix_direct_messages_unread",
+            "recipient_id",
+            "space_id",
+            "sender_id",
+            postgresql_where=text("read_at IS NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    sender_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("platform.users.id", ondelete="CASCADE")
+    )
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("platform.users.id", ondelete="CASCADE")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

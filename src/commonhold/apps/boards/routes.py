@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from commonhold.apps.boards.boards.routes import router as boards
 from commonhold.apps.boards.cards.routes import router as cards
 from commonhold.apps.boards.comments.routes import router as comments
+from commonhold.apps.boards.messages.routes import router as messages
+from commonhold.apps.boards.search.routes import router as search
 from commonhold.apps.boards.workspaces.routes import router as workspaces
 
-routers: list[APIRouter] = [workspaces, boards, cards, comments]
+routers: list[APIRouter] = [workspaces, boards, cards, comments, messages, search]

@@ -4,12 +4,27 @@ Queries filter by board or workspace; RLS is the safety net."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    SQLColumnExpression,
+    Text,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.boards.models import (
@@ -77,6 +92,52 @@ def visible_boards(
             or_(Board.visibility == "workspace", BoardMember.user_id.is_not(None))
         )
     return statement
+
+
+def sees_board(
+    space_role: SQLColumnExpression[str], board_member: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
+    """Whether a workspace member sees ``Board`` (``access.effective_board_role`` in SQL):
+    ``board_member`` is their board membership's user id, null when not named on it."""
+    return or_(
+        Board.visibility == "workspace",
+        board_member.is_not(None),
+        space_role.in_(WORKSPACE_MANAGERS),
+    )
+
+
+async def who_can_see(
+    session: AsyncSession, board_id: uuid.UUID, user_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``user_ids`` who may see the board (of a workspace not deleted)."""
+    found = await session.scalars(
+        select(SpaceMember.user_id)
+        .join(Board, Board.space_id == SpaceMember.space_id)
+        .join(Space, Space.id == Board.space_id)
+        .outerjoin(
+            BoardMember,
+            and_(BoardMember.board_id == Board.id, BoardMember.user_id == SpaceMember.user_id),
+        )
+        .where(
+            Board.id == board_id,
+            Space.deleted_at.is_(None),
+            SpaceMember.user_id.in_(user_ids),
+            sees_board(SpaceMember.role, BoardMember.user_id),
+        )
+    )
+    return set(found)
+
+
+# A board's member list is cached (platform/cache.py) and invalidated by every change of its
+# rows: a member added, removed or given another role. It holds the rows as named, whatever
+# the workspace role of each, so a workspace's membership changes leave it as it is (who sees
+# the board is decided afresh by every request). A renamed person keeps their former display
+# name in it until it expires.
+MEMBERS_TTL_SECONDS = 120
+
+
+def members_key(board_id: uuid.UUID) -> str:
+    return f"boards:members:{board_id}"
 
 
 async def members(session: AsyncSession, board_id: uuid.UUID) -> Sequence[Row[Any]]:
@@ -151,59 +212,86 @@ async def remove_label_from_cards(session: AsyncSession, label: Label) -> None:
     )
 
 
-async def open_lists(session: AsyncSession, board_id: uuid.UUID) -> Sequence[BoardList]:
-    return (
-        await session.scalars(
-            select(BoardList)
-            .where(BoardList.board_id == board_id, BoardList.archived.is_(False))
-            .order_by(BoardList.position)
-        )
-    ).all()
-
-
-async def open_cards(session: AsyncSession, board_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """The board's cards that are not archived, by list and position, with how many comments
-    and checklist items (done of all) each has: one query whatever the board's size."""
+async def open_lists_json(session: AsyncSession, board_id: uuid.UUID) -> str:
+    """The board's lists that are not archived, in order, each with its cards that are not
+    archived, in order, and per card how many comments and checklist items (done of all) it
+    has: one JSON array in ``BoardViewList``'s shape, built by PostgreSQL in one query whatever
+    the board's size, with no Python object per card on the way to the response. Counts are
+    grouped over the board's comments and items at once, not looked up card by card."""
     comments = (
-        select(func.count())
-        .where(Comment.card_id == Card.id, Comment.deleted_at.is_(None))
-        .correlate(Card)
-        .scalar_subquery()
+        select(Comment.card_id, func.count().label("count"))
+        .where(Comment.board_id == board_id, Comment.deleted_at.is_(None))
+        .group_by(Comment.card_id)
+        .subquery()
     )
     items = (
         select(
+            Checklist.card_id,
             func.count().label("total"),
             func.count().filter(ChecklistItem.done).label("done"),
         )
-        .select_from(ChecklistItem)
-        .where(ChecklistItem.checklist_id.in_(_checklists_of_card()))
-        .correlate(Card)
-        .lateral()
+        .join(Checklist, Checklist.id == ChecklistItem.checklist_id)
+        .where(ChecklistItem.board_id == board_id)
+        .group_by(Checklist.card_id)
+        .subquery()
     )
+    card = func.json_build_object(
+        "id", Card.id,
+        "version", Card.version,
+        "list_id", Card.list_id,
+        "title", Card.title,
+        "position", Card.position,
+        "due_at", _json_time(Card.due_at),
+        "label_ids", Card.label_ids,
+        "assignee_ids", Card.assignee_ids,
+        "has_description", func.coalesce(Card.description, "") != "",
+        "comment_count", func.coalesce(comments.c.count, 0),
+        "checklist_total", func.coalesce(items.c.total, 0),
+        "checklist_done", func.coalesce(items.c.done, 0),
+    )  # fmt: skip
+    cards = (
+        select(
+            Card.list_id,
+            func.json_agg(aggregate_order_by(card, Card.position)).label("cards"),
+        )
+        .outerjoin(comments, comments.c.card_id == Card.id)
+        .outerjoin(items, items.c.card_id == Card.id)
+        .where(Card.board_id == board_id, Card.archived.is_(False))
+        .group_by(Card.list_id)
+        # Computed once: left to the planner, it may aggregate the cards again for each list.
+        .cte("cards_by_list")
+        .prefix_with("MATERIALIZED")
+    )
+    board_list = func.json_build_object(
+        "id", BoardList.id,
+        "version", BoardList.version,
+        "name", BoardList.name,
+        "position", BoardList.position,
+        "cards", func.coalesce(cards.c.cards, literal_column("'[]'::json")),
+    )  # fmt: skip
     statement = (
         select(
-            Card.id,
-            Card.version,
-            Card.list_id,
-            Card.title,
-            Card.position,
-            Card.due_at,
-            Card.label_ids,
-            Card.assignee_ids,
-            (Card.description.is_not(None) & (Card.description != "")).label("has_description"),
-            comments.label("comment_count"),
-            items.c.total.label("checklist_total"),
-            items.c.done.label("checklist_done"),
+            func.coalesce(
+                func.json_agg(aggregate_order_by(board_list, BoardList.position)).cast(Text),
+                "[]",
+            )
         )
-        .join(items, true())
-        .where(Card.board_id == board_id, Card.archived.is_(False))
-        .order_by(Card.list_id, Card.position)
+        .outerjoin(cards, cards.c.list_id == BoardList.id)
+        .where(BoardList.board_id == board_id, BoardList.archived.is_(False))
     )
-    return (await session.execute(statement)).all()
+    lists: str = (await session.execute(statement)).scalar_one()
+    return lists
 
 
-def _checklists_of_card() -> Select[uuid.UUID]:
-    return select(Checklist.id).where(Checklist.card_id == Card.id).correlate(Card)
+def _json_time(column: SQLColumnExpression[datetime | None]) -> ColumnElement[str | None]:
+    """A time as the API writes times: UTC, ``Z``, microseconds only when there are some."""
+    utc = column.op("AT TIME ZONE")("UTC")
+    whole_second = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+    fraction = case(
+        (func.date_part("microseconds", column).cast(BigInteger) % 1_000_000 == 0, ""),
+        else_=func.to_char(utc, ".US"),
+    )
+    return whole_second + fraction + "Z"
 
 
 def activity_of_board(

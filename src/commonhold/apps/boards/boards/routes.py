@@ -74,15 +74,17 @@ async def list_boards(
     return await service.list_boards(session, subject, workspace_id, archived, cursor, limit)
 
 
-@router.get("/boards/{board_id}", operation_id="boards_get", summary="A whole board")
-async def get_board(
-    board_id: BoardId, subject: CurrentUser, session: Session, response: Response
-) -> BoardView:
+@router.get(
+    "/boards/{board_id}",
+    operation_id="boards_get",
+    summary="A whole board",
+    response_model=BoardView,
+)
+async def get_board(board_id: BoardId, subject: CurrentUser, session: Session) -> Response:
     """Its lists in order, each with its cards in order (archived ones left out), its labels
     and members: a constant number of SQL statements whatever the board's size."""
     view = await service.board_view(session, subject, board_id)
-    response.headers["ETag"] = etag(view.board.version)
-    return view
+    return Response(view.json, media_type="application/json", headers={"ETag": etag(view.version)})
 
 
 @router.patch(

@@ -4,9 +4,11 @@ board in a constant number of queries; its activity."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +30,6 @@ from commonhold.apps.boards.boards.schemas import (
     BoardMemberUpdate,
     BoardRead,
     BoardUpdate,
-    BoardView,
-    BoardViewList,
-    CardSummary,
     LabelCreate,
     LabelRead,
     LabelUpdate,
@@ -45,13 +44,15 @@ from commonhold.apps.boards.errors import (
 )
 from commonhold.apps.boards.models import Activity, Board, BoardMember, Label
 from commonhold.platform.authz import AuthSubject, Permission
+from commonhold.platform.cache import cached, invalidate_after_commit
 from commonhold.platform.errors import InvalidRequest
-from commonhold.platform.pagination import Page, paginate
+from commonhold.platform.pagination import Page, paginate, paginate_loaded
 from commonhold.platform.sync.merge import note_overwrites
 
 READ = BoardPermission.READ
 WRITE = BoardPermission.WRITE
 MANAGE = BoardPermission.MANAGE
+MEMBER_LIST: TypeAdapter[list[BoardMemberRead]] = TypeAdapter(list[BoardMemberRead])
 
 
 def _board_read(board: Board, role: str) -> BoardRead:
@@ -127,35 +128,41 @@ async def list_boards(
     )
 
 
-async def board_view(session: AsyncSession, subject: AuthSubject, board_id: uuid.UUID) -> BoardView:
-    """Lists in order with their cards in order, labels and members: five queries (and the
-    access check) whatever the board's size."""
+@dataclass(frozen=True)
+class RenderedBoard:
+    """A whole board already written as JSON, in ``BoardView``'s shape."""
+
+    version: int
+    json: bytes
+
+
+LABELS: TypeAdapter[list[LabelRead]] = TypeAdapter(list[LabelRead])
+MEMBERS: TypeAdapter[list[BoardMemberRead]] = TypeAdapter(list[BoardMemberRead])
+
+
+async def board_view(
+    session: AsyncSession, subject: AuthSubject, board_id: uuid.UUID
+) -> RenderedBoard:
+    """Lists in order with their cards in order, labels and members, in a constant number of
+    queries whatever the board's size. The lists and cards come from PostgreSQL as JSON, which
+    goes out as it came: a board of thousands of cards costs no Python object per card."""
     access = await access_board(session, subject, board_id)
-    lists = {
-        board_list.id: BoardViewList(
-            id=board_list.id,
-            version=board_list.version,
-            name=board_list.name,
-            position=board_list.position,
-            cards=[],
-        )
-        for board_list in await repo.open_lists(session, board_id)
-    }
-    for row in await repo.open_cards(session, board_id):
-        shown = lists.get(row.list_id)
-        if shown is not None:  # cards of archived lists stay out of sight with them
-            shown.cards.append(CardSummary.model_validate(row._mapping))
-    return BoardView(
-        board=_board_read(access.board, access.role),
-        lists=list(lists.values()),
-        labels=[
-            LabelRead.model_validate(label) for label in await repo.all_labels(session, board_id)
-        ],
-        members=[
-            _member_read(row._mapping[BoardMember], row._mapping["display_name"])
-            for row in await repo.members(session, board_id)
-        ],
+    lists = await repo.open_lists_json(session, board_id)
+    labels = [LabelRead.model_validate(label) for label in await repo.all_labels(session, board_id)]
+    members = await _members(session, board_id)
+    board = _board_read(access.board, access.role)
+    parts = (
+        b'{"board":',
+        board.model_dump_json().encode(),
+        b',"lists":',
+        lists.encode(),
+        b',"labels":',
+        LABELS.dump_json(labels),
+        b',"members":',
+        MEMBERS.dump_json(members),
+        b"}",
     )
+    return RenderedBoard(board.version, b"".join(parts))
 
 
 async def update_board(
@@ -194,17 +201,35 @@ async def delete_board(session: AsyncSession, subject: AuthSubject, board_id: uu
 # Members
 
 
+async def _members(session: AsyncSession, board_id: uuid.UUID) -> list[BoardMemberRead]:
+    """The board's members in the order they joined: read by every open board, so cached
+    (with Redis) until a member is added, removed or given another role."""
+
+    async def load() -> list[BoardMemberRead]:
+        return [
+            _member_read(row._mapping[BoardMember], row._mapping["display_name"])
+            for row in await repo.members(session, board_id)
+        ]
+
+    return await cached(
+        session, repo.members_key(board_id), repo.MEMBERS_TTL_SECONDS, MEMBER_LIST, load
+    )
+
+
+def _members_changed(session: AsyncSession, board_id: uuid.UUID) -> None:
+    invalidate_after_commit(session, repo.members_key(board_id))
+
+
 async def list_members(
     session: AsyncSession, subject: AuthSubject, board_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[BoardMemberRead]:
     await access_board(session, subject, board_id)
-    return await paginate(
-        session,
-        repo.members_of_board(board_id),
+    return paginate_loaded(
+        await _members(session, board_id),
+        lambda member: (member.joined_at, member.user_id),
         (BoardMember.created_at, BoardMember.user_id),
         cursor,
         limit,
-        lambda row: _member_read(row._mapping[BoardMember], row._mapping["display_name"]),
     )
 
 
@@ -222,6 +247,7 @@ async def add_member(
     )
     session.add(member)
     await session.flush()
+    _members_changed(session, board_id)
     activity.record(
         session, subject, access.board, "member.added", user_id=body.user_id, role=body.role
     )
@@ -246,6 +272,7 @@ async def change_member_role(
     member = await _member(session, access, user_id)
     previous, member.role = member.role, body.role
     await session.flush()
+    _members_changed(session, board_id)
     activity.record(
         session,
         subject,
@@ -272,6 +299,7 @@ async def remove_member(
     await session.flush()
     await session.delete(member)
     await session.flush()
+    _members_changed(session, board_id)
 
 
 # Labels

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Row, Select, and_, bindparam, func, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import String, Uuid
 
+from commonhold.apps.boards.boards.repository import sees_board
 from commonhold.apps.boards.models import (
     POSITION_COLLATION,
     Board,
     BoardList,
+    BoardMember,
     Card,
     Checklist,
     ChecklistItem,
 )
+from commonhold.platform.spaces.models import Space, SpaceMember
 
 Ordered = type[BoardList] | type[Card]
 
@@ -190,3 +194,48 @@ async def items_of_checklist(
             .order_by(ChecklistItem.created_at, ChecklistItem.id)
         )
     ).all()
+
+
+async def assignees_of_cards_due(
+    session: AsyncSession, start: datetime, end: datetime
+) -> Sequence[Row[Any]]:
+    """Cards due from ``start`` (inclusive) to ``end`` (exclusive) that anyone still works
+    on (neither they, their list, their board nor its workspace archived or deleted): one row
+    per assignee who can see the board, with the card's ``id``, ``title``, ``due_at``,
+    ``board_id``, ``space_id``, the ``board``'s name and the assignee's ``user_id``."""
+    # A function in FROM sees the rows before it: unnest(...) AS assignee(user_id).
+    assignee = func.unnest(Card.assignee_ids).table_valued("user_id").render_derived("assignee")
+    statement = (
+        select(
+            Card.id,
+            Card.title,
+            Card.due_at,
+            Card.board_id,
+            Card.space_id,
+            Board.name.label("board"),
+            assignee.c.user_id,
+        )
+        .join(BoardList, BoardList.id == Card.list_id)
+        .join(Board, Board.id == Card.board_id)
+        .join(Space, Space.id == Card.space_id)
+        .join(assignee, true())
+        .join(
+            SpaceMember,
+            and_(SpaceMember.space_id == Card.space_id, SpaceMember.user_id == assignee.c.user_id),
+        )
+        .outerjoin(
+            BoardMember,
+            and_(BoardMember.board_id == Card.board_id, BoardMember.user_id == assignee.c.user_id),
+        )
+        .where(
+            Card.due_at >= start,
+            Card.due_at < end,
+            Card.archived.is_(False),
+            BoardList.archived.is_(False),
+            Board.archived.is_(False),
+            Space.deleted_at.is_(None),
+            sees_board(SpaceMember.role, BoardMember.user_id),
+        )
+        .order_by(Card.due_at, Card.id, assignee.c.user_id)
+    )
+    return (await session.execute(statement)).all()

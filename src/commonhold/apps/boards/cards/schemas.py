@@ -78,13 +78,15 @@ class ListRead(ResponseBody):
 
 class CardCreate(RequestBody):
     title: Title = Field(examples=["Write the press release"])
-    description: LongText | None = Field(default=None, examples=["Quote from the CEO."])
+    description: LongText | None = Field(
+        default=None, description=examples.MENTIONS, examples=["Quote from the CEO."]
+    )
     due_at: DueAt | None = Field(default=None, examples=[examples.DUE_AT])
 
 
 class CardUpdate(VersionedUpdate):
     title: Title | None = Field(default=None, examples=["Write and send the press release"])
-    description: LongText | None = None
+    description: LongText | None = Field(default=None, description=examples.MENTIONS)
     due_at: DueAt | None = Field(default=None, examples=[examples.DUE_AT])
     archived: bool | None = Field(default=None, examples=[False])
 

@@ -4,6 +4,9 @@ Order keys are computed here, never sent by clients, under a lock of what is bei
 (the board for its lists, the list for its cards): two moves into the same list wait for each
 other, so no two rows ever get the same key and none is lost. Moving a card to another list
 is one update of the card (list and key), hence one change event.
+
+Whoever a description newly mentions, and whoever is given a card by someone else, hears of
+it once the change commits.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.apps.boards import activity
+from commonhold.apps.boards import activity, mentions, tasks
 from commonhold.apps.boards.access import (
     BoardAccess,
     BoardPermission,
@@ -57,6 +60,7 @@ from commonhold.apps.boards.models import BoardList, Card, Checklist, ChecklistI
 from commonhold.apps.boards.ordering import fits, key_between, spread_keys
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.errors import InvalidRequest
+from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.sync.merge import note_overwrites
 
@@ -239,6 +243,22 @@ async def move_list(
 # Cards
 
 
+async def _tell_mentioned(
+    session: AsyncSession, subject: AuthSubject, card: Card, user_ids: list[uuid.UUID]
+) -> None:
+    """Whoever the card's description newly mentions hears of it once this commits."""
+    if user_ids:
+        await defer_in_transaction(
+            session,
+            tasks.notify_mentioned,
+            card_id=str(card.id),
+            comment_id=None,
+            version=card.version,
+            author_id=str(subject.user_id),
+            user_ids=[str(user_id) for user_id in user_ids],
+        )
+
+
 async def _card(
     session: AsyncSession,
     subject: AuthSubject,
@@ -257,6 +277,7 @@ async def create_card(
 ) -> CardRead:
     """The new card goes last in the list."""
     found, access = await _list(session, subject, list_id, WRITE)
+    mentioned = await mentions.new_mentions(session, subject, access.board, body.description)
     await repo.lock_list(session, list_id)
     position = await _key_for(session, Card, list_id, None, Placement())
     created = Card(
@@ -280,6 +301,7 @@ async def create_card(
         list_id=list_id,
         title=body.title,
     )
+    await _tell_mentioned(session, subject, created, mentioned)
     return CardRead.model_validate(created)
 
 
@@ -321,11 +343,17 @@ async def update_card(
     found, access = await _card(session, subject, card_id, WRITE)
     changes = _fields(body)
     _refuse_nulls(changes, "title", "archived")
+    mentioned = []
+    if "description" in changes:
+        mentioned = await mentions.new_mentions(
+            session, subject, access.board, changes["description"], previous=found.description
+        )
     await _merge(session, subject, "boards.card", found, body)
     for field, value in changes.items():
         setattr(found, field, value)
     await session.flush()
     activity.record(session, subject, access.board, "card.updated", found.id, **changes)
+    await _tell_mentioned(session, subject, found, mentioned)
     return CardRead.model_validate(found)
 
 
@@ -371,7 +399,8 @@ async def move_card(
 async def add_assignee(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: AssigneeAdd
 ) -> CardRead:
-    """Only someone who can see the board may be assigned (``assignee_cannot_see_board``)."""
+    """Only someone who can see the board may be assigned (``assignee_cannot_see_board``);
+    they hear of it once this commits, unless they assigned themselves."""
     found, access = await _card(session, subject, card_id, WRITE, lock=True)
     seen = await boards_repo.board_with_roles(session, found.board_id, body.user_id)
     if seen is None or effective_board_role(access.board.visibility, *seen.roles) is None:
@@ -382,6 +411,15 @@ async def add_assignee(
         activity.record(
             session, subject, access.board, "card.assigned", found.id, user_id=body.user_id
         )
+        if body.user_id != subject.user_id:
+            await defer_in_transaction(
+                session,
+                tasks.notify_assignee,
+                card_id=str(found.id),
+                version=found.version,
+                assigner_id=str(subject.user_id),
+                assignee_id=str(body.user_id),
+            )
     return CardRead.model_validate(found)
 
 

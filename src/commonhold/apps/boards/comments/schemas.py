@@ -16,11 +16,18 @@ Body = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
 
 class CommentCreate(RequestBody):
-    body: Body = Field(examples=["Draft is in the shared folder."])
+    body: Body = Field(
+        description=examples.MENTIONS,
+        examples=[
+            f"Draft is in the shared folder, @[Grace Hopper](user:{platform_examples.GRACE_ID})."
+        ],
+    )
 
 
 class CommentUpdate(RequestBody):
-    body: Body = Field(examples=["Draft is in the shared folder, second version."])
+    body: Body = Field(
+        description=examples.MENTIONS, examples=["Draft is in the shared folder, second version."]
+    )
 
 
 class CommentRead(ResponseBody):

@@ -1,5 +1,6 @@
 """Comment rules: board members comment, observers read; only its author edits a comment or
-deletes it (softly: it disappears, its row stays)."""
+deletes it (softly: it disappears, its row stays). Whoever a comment newly mentions hears of
+it once it commits."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.apps.boards import activity
+from commonhold.apps.boards import activity, mentions, tasks
 from commonhold.apps.boards.access import BoardAccess, BoardPermission, access_content
 from commonhold.apps.boards.cards import repository as cards_repo
 from commonhold.apps.boards.comments import repository as repo
@@ -16,6 +17,7 @@ from commonhold.apps.boards.errors import CardNotFound, CommentNotFound, NotComm
 from commonhold.apps.boards.models import Comment
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.db.base import utcnow
+from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.pagination import Page, paginate
 
 
@@ -47,6 +49,21 @@ async def _authored(
     return comment, access
 
 
+async def _tell_mentioned(
+    session: AsyncSession, subject: AuthSubject, comment: Comment, user_ids: list[uuid.UUID]
+) -> None:
+    if user_ids:
+        await defer_in_transaction(
+            session,
+            tasks.notify_mentioned,
+            card_id=str(comment.card_id),
+            comment_id=str(comment.id),
+            version=comment.version,
+            author_id=str(subject.user_id),
+            user_ids=[str(user_id) for user_id in user_ids],
+        )
+
+
 async def add_comment(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: CommentCreate
 ) -> CommentRead:
@@ -56,6 +73,7 @@ async def add_comment(
     access = await access_content(
         session, subject, card.board_id, BoardPermission.WRITE, CardNotFound
     )
+    mentioned = await mentions.new_mentions(session, subject, access.board, body.body)
     comment = Comment(
         space_id=card.space_id,
         board_id=card.board_id,
@@ -66,6 +84,7 @@ async def add_comment(
     session.add(comment)
     await session.flush()
     activity.record(session, subject, access.board, "comment.added", card.id, comment_id=comment.id)
+    await _tell_mentioned(session, subject, comment, mentioned)
     return _read(comment, await repo.display_name(session, subject.user_id))
 
 
@@ -91,12 +110,16 @@ async def edit_comment(
     session: AsyncSession, subject: AuthSubject, comment_id: uuid.UUID, body: CommentUpdate
 ) -> CommentRead:
     comment, access = await _authored(session, subject, comment_id)
+    mentioned = await mentions.new_mentions(
+        session, subject, access.board, body.body, previous=comment.body
+    )
     comment.body = body.body
     comment.edited_at = utcnow()
     await session.flush()
     activity.record(
         session, subject, access.board, "comment.edited", comment.card_id, comment_id=comment.id
     )
+    await _tell_mentioned(session, subject, comment, mentioned)
     return _read(comment, await repo.display_name(session, subject.user_id))
 
 

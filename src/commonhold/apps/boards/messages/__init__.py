@@ -1,0 +1,1 @@
+"""Direct messages between the members of a workspace, with read state."""

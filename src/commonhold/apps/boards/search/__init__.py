@@ -1,0 +1,1 @@
+"""Full-text search over the cards and comments of a workspace that the caller may see."""
