@@ -251,6 +251,10 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
         # worth, and a zlib state per connection doubles its memory (as Node's socket.io,
         # whose default is off).
         ws_per_message_deflate=False,
+        # engine.io's own heartbeat (a ping every 25 s) already finds dead connections and
+        # keeps proxies from idling them out: WebSocket pings on top would double the timers
+        # and frames of every connection (Node's socket.io sends none either).
+        ws_ping_interval=None,
     )
 
 

@@ -538,6 +538,30 @@ async def test_rooms_of_connections_that_left_are_forgotten(
         await sockets[2].disconnect()
 
 
+async def test_a_client_hears_every_message_in_order_however_fast_they_are_sent(
+    client: AsyncClient, served: tuple[str, RealtimeGateway]
+) -> None:
+    """Broadcasts to its space and messages to it alone, sent faster than it reads: the
+    server writes some at once and queues the others behind a full socket buffer."""
+    url, gateway = served
+    user = await signup(client)
+    home = await create_space(client, user, kind="home")
+    sio, _ = await _connect(url, user.access_token)
+    heard: list[int] = []
+    sio.on("sync:change", lambda change: heard.append(change["n"]))
+    notes = "x" * 65_536  # a few of these fill the socket's buffer
+    try:
+        for n in range(300):
+            to = {"room": f"space:{home['id']}"} if n % 2 else {"to": sio.get_sid()}
+            await gateway.server.emit("sync:change", {"n": n, "notes": notes}, **to)
+            if n % 2 == 0:  # now and then the connection's writer and the client get to run
+                await asyncio.sleep(0)
+        await _until(lambda: len(heard) == 300, seconds=20)
+        assert heard == list(range(300))
+    finally:
+        await sio.disconnect()
+
+
 async def test_occurrences_the_daily_job_stores_reach_connected_members(
     live: LiveWorld, live_server_url: str
 ) -> None:

@@ -30,6 +30,7 @@ from commonhold.platform.sync.merge import MergeNotice
 from commonhold.platform.sync.presence import BEAT_SECONDS, build_presence
 from commonhold.platform.sync.rooms import RedisRoomManager, RoomManager
 from commonhold.platform.sync.service import change_read
+from commonhold.platform.sync.transport import SocketServer
 from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -60,7 +61,7 @@ class RealtimeGateway:
         self._settings = settings
         self._limiter = limiter
         self._database = database
-        self.server = socketio.AsyncServer(
+        self.server = SocketServer(
             async_mode="asgi",
             # With Redis, every server process hears every room: a change committed through
             # one reaches clients connected to any other.

@@ -5,7 +5,8 @@ all created before the first runs, and finds a leaving connection's rooms by sca
 room of the namespace (one per connection). With 10,000 connections the first makes a
 broadcast wait on 10,000 tasks and the garbage they leave; the second makes a mass
 disconnection quadratic. These managers keep, for each connection, the rooms it is in, and
-hand a message to each recipient's outgoing queue in one pass.
+encode a message once and hand it to each recipient in one pass: written at once where
+nothing is queued before it, else to its outgoing queue (``transport.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+
+from commonhold.platform.sync.transport import EngineServer
 
 RoomKey = tuple[str, str]  # (namespace, sid)
 
@@ -76,17 +79,24 @@ class RoomManager(socketio.AsyncManager):  # type: ignore[misc]
             packet.EVENT, namespace=namespace, data=[event, *arguments]
         ).encode()
         frames = [
-            eio_packet.Packet(eio_packet.MESSAGE, part)
-            for part in (encoded if isinstance(encoded, list) else [encoded])
+            (frame, frame.encode())
+            for frame in (
+                eio_packet.Packet(eio_packet.MESSAGE, part)
+                for part in (encoded if isinstance(encoded, list) else [encoded])
+            )
         ]
+        eio = self.server.eio
+        direct = isinstance(eio, EngineServer)
         skipped = set(skip_sid if isinstance(skip_sid, list) else [skip_sid])
         for sid, eio_sid in self.get_participants(namespace, to or room):
             if sid in skipped:
                 continue
-            # An engine.io socket's queue is unbounded, so handing it a frame never waits;
-            # a socket that has closed is skipped.
-            for frame in frames:
-                await self.server.eio.send_packet(eio_sid, frame)
+            # Written at once when nothing is queued before it (transport.py); otherwise
+            # queued: an engine.io socket's queue is unbounded, so that never waits either.
+            # A socket that has closed is skipped.
+            for frame, wire in frames:
+                if not (direct and await eio.write_now(eio_sid, wire)):
+                    await eio.send_packet(eio_sid, frame)
 
 
 class RedisRoomManager(socketio.AsyncRedisManager, RoomManager):  # type: ignore[misc]
