@@ -61,7 +61,7 @@ def create_app(
             cache = Cache.from_url(settings.redis_url)
             app.state.db = Database.connect(urls.app, settings.db_pool_size, cache)
         gateway: RealtimeGateway = app.state.realtime
-        async with collector.full_collections_on_schedule():
+        async with collector.collections_on_schedule():
             realtime = asyncio.create_task(gateway.run(app.state.db.conninfo))
             yield
             realtime.cancel()

@@ -31,7 +31,7 @@ _OLDEST = 2  # and collecting the oldest collects them all
 
 
 @asynccontextmanager
-async def full_collections_on_schedule(
+async def collections_on_schedule(
     every: float = FULL_COLLECTION_SECONDS,
 ) -> AsyncIterator[None]:
     """For the block's duration (the server's life): what exists at its start is frozen (it
