@@ -8,15 +8,18 @@ HTTP client, and keeps its own copy of the board as a user's screen would: loade
 ``GET /api/v1/boards/{id}``, then kept up to date by the ``sync:change`` events it hears,
 each applied when its version is newer than what the client has.
 
-Each client, for ``--seconds``, moves a random card of its copy to a random list, in front of
-a random card of that list in its copy (or last): ``POST /api/v1/cards/{id}/move`` with
-``list_id`` and ``before_id``. A move naming a neighbour that another person has just moved
-away answers ``422 unknown_neighbour`` and changes nothing: counted as refused. When the time
-is up and no event has arrived for 2 s, the server's board is read once more and compared:
-every card once, none missing; and each client's copy (cards of each list sorted by position)
-against it.
+Each client, for ``--seconds``, pauses a random 0 to 2 x ``--think`` seconds (1 s on average)
+and moves a random card of its copy to a random list, in front of a random card of that list in
+its copy (or last): ``POST /api/v1/cards/{id}/move`` with ``list_id`` and ``before_id``. A move
+naming a neighbour that another person has just moved away answers ``422 unknown_neighbour``
+and changes nothing: counted as refused. When the time is up and no event has arrived for 2 s,
+the server's board is read once more and compared: every card once, none missing; and each
+client's copy (cards of each list sorted by position) against it. Each client also times its
+own moves' events: how long after the move's answer the change reaches it, as it reaches
+everyone else.
 
 Run:  .venv/bin/python bench/boards_moves.py
+      .venv/bin/python bench/boards_moves.py --think 0       # no pause: as fast as it goes
       .venv/bin/python bench/boards_moves.py --clients 10 --seconds 15
 """
 
@@ -70,12 +73,20 @@ class Client:
     last_heard: float = 0.0
     outcomes: Counter[str] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
+    # This client's own moves whose event it has not heard yet: (card, version) -> when the
+    # move's answer came. How long after the answer the event comes is how far behind the
+    # others' screens are.
+    awaiting: dict[tuple[str, int], float] = field(default_factory=dict)
+    echoes_ms: list[float] = field(default_factory=list)
 
     def hear(self, change: dict[str, Any]) -> None:
         self.heard += 1
         self.last_heard = time.monotonic()
         if change["entity_type"] != CARD:
             return
+        sent = self.awaiting.pop((change["entity_id"], change["version"]), None)
+        if sent is not None:
+            self.echoes_ms.append((self.last_heard - sent) * 1000)
         card_id, fields = change["entity_id"], change["fields"]
         if change["action"] == "removed":
             self.cards.pop(card_id, None)
@@ -187,11 +198,19 @@ async def connect_client(url: str, client: Client) -> socketio.AsyncClient:
 
 
 async def move_for(
-    http: httpx.AsyncClient, client: Client, lists: list[str], seconds: float, seed: int
+    http: httpx.AsyncClient,
+    client: Client,
+    lists: list[str],
+    seconds: float,
+    think: float,
+    seed: int,
 ) -> None:
+    """Moves until ``seconds`` are up, pausing a random 0 to 2 x ``think`` seconds before each
+    (the time a person takes to pick the next card)."""
     draw = random.Random(seed)  # noqa: S311 - a benchmark's choices, not a secret
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        await asyncio.sleep(draw.uniform(0, 2 * think))
         card_id = draw.choice(list(client.cards))
         target = draw.choice(lists)
         neighbours = [c for c in client.order().get(target, []) if c != card_id]
@@ -206,6 +225,9 @@ async def move_for(
         client.latencies_ms.append((time.perf_counter() - started) * 1000)
         if response.status_code == 200:
             client.outcomes["moved"] += 1
+            moved = (card_id, response.json()["version"])
+            if client.cards[card_id].version < moved[1]:  # its event has not come yet
+                client.awaiting[moved] = time.monotonic()
         elif response.status_code == 422:
             client.outcomes[response.json()["code"]] += 1
         else:
@@ -222,12 +244,16 @@ async def quiet(clients: list[Client]) -> None:
         await asyncio.sleep(QUIET_SECONDS - silence)
 
 
-async def run(urls: DatabaseUrls, people: int, seconds: float) -> None:
+async def run(urls: DatabaseUrls, people: int, seconds: float, think: float) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as scratch:
         server = start_api(urls, port, 1, Path(scratch) / "api.log")
-        limits = httpx.Limits(max_connections=people, max_keepalive_connections=people)
+        # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) can close
+        # one under a request about to use it.
+        limits = httpx.Limits(
+            max_connections=people, max_keepalive_connections=people, keepalive_expiry=2
+        )
         sockets: list[socketio.AsyncClient] = []
         try:
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as http:
@@ -239,7 +265,7 @@ async def run(urls: DatabaseUrls, people: int, seconds: float) -> None:
                     client.load((await http.get(board_url, headers=client.headers)).json())
                 started = time.monotonic()
                 await asyncio.gather(
-                    *(move_for(http, c, lists, seconds, n) for n, c in enumerate(clients))
+                    *(move_for(http, c, lists, seconds, think, n) for n, c in enumerate(clients))
                 )
                 moving = time.monotonic() - started
                 await quiet(clients)
@@ -271,6 +297,13 @@ def report(clients: list[Client], truth: dict[str, Any], moving: float) -> None:
         f"move latency (client, end to end): p50 {latency.p50:.1f} ms, p95 {latency.p95:.1f} ms, "
         f"p99 {latency.p99:.1f} ms, max {latency.max:.1f} ms"
     )
+    echoes = [ms for client in clients for ms in client.echoes_ms]
+    if echoes:
+        echo = Summary.of(echoes)
+        print(
+            f"a move's event, after its answer (n={echo.count}): p50 {echo.p50:.1f} ms, "
+            f"p95 {echo.p95:.1f} ms, max {echo.max:.1f} ms"
+        )
     distinct = len(set(on_server))
     print(
         f"cards on the server: {len(on_server)} of {expected}, {distinct} distinct "
@@ -286,11 +319,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50, help="people moving cards")
     parser.add_argument("--seconds", type=float, default=60, help="how long they move cards")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause before each move, in seconds"
+    )
     args = parser.parse_args()
     server = start_server()
     urls = fresh_database(server, DATABASE)
     print("\n".join(machine_description(urls)))
-    asyncio.run(run(urls, args.clients, args.seconds))
+    asyncio.run(run(urls, args.clients, args.seconds, args.think))
 
 
 if __name__ == "__main__":

@@ -238,7 +238,9 @@ async def run(urls: DatabaseUrls, cards: int, clients: int, seconds: float) -> N
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "api.log"
         server = start_api(urls, port, 1, log)
-        limits = httpx.Limits(max_connections=FILLING, max_keepalive_connections=FILLING)
+        limits = httpx.Limits(
+            max_connections=FILLING, max_keepalive_connections=FILLING, keepalive_expiry=2
+        )
         try:
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
