@@ -39,6 +39,20 @@ async def _settled(live: LiveWorld, user: TestUser, cursor: str, count: int) -> 
     raise AssertionError(f"fewer than {count} changes after 10 s: {page}")
 
 
+async def _cursor_past(live: LiveWorld, user: TestUser, cursor: str, entity_id: str) -> str:
+    """A cursor past the transaction that created ``entity_id`` (all of its changes show at
+    once, when every older transaction on the server has ended)."""
+    seen = False
+    for _ in range(200):
+        page = await _sync(live, user, cursor)
+        seen = seen or any(c["entity_id"] == entity_id for c in page["changes"])
+        cursor = page["next_cursor"]
+        if seen and not page["has_more"]:
+            return cursor
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the creation of {entity_id} did not show in 10 s")
+
+
 def _summary(changes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(c["entity_type"], c["action"], c["version"]) for c in changes]
 
@@ -155,6 +169,7 @@ async def test_the_daily_job_logs_new_occurrences_and_leaves_the_task_as_it_was(
     owner = await live.user()
     home = await create_home(live.client, owner)
     today = datetime.now(UTC).date()
+    before = (await _sync(live, owner))["next_cursor"]
     created = await live.client.post(
         f"{API}/homes/{home['id']}/tasks",
         json={"title": "Water the ferns", "due_date": today.isoformat(), "recurrence": "weekly"},
@@ -162,9 +177,7 @@ async def test_the_daily_job_logs_new_occurrences_and_leaves_the_task_as_it_was(
     )
     assert created.status_code == 201, created.text
     task = created.json()
-    start = (await _settled(live, owner, (await _sync(live, owner))["next_cursor"], 0))[
-        "next_cursor"
-    ]
+    start = await _cursor_past(live, owner, before, task["id"])
 
     async with live.system.sessionmaker() as session, session.begin():
         assert await generate_instances(session, today + timedelta(days=7)) == 1
