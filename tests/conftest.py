@@ -40,7 +40,7 @@ from commonhold.platform.identity.password_reset import send_reset_link
 from commonhold.platform.mail import build_mailer
 from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.settings import Settings
-from tests.live import LiveWorld, open_live_world
+from tests.live import LiveWorld, open_live_world, serving
 from tests.mail import Inbox, serve_inbox
 from tests.s3 import local_s3_client, serve_s3
 
@@ -254,6 +254,16 @@ def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator[LiveWorld]:
     async with open_live_world(database_urls, settings) as world:
         yield world
+
+
+@pytest.fixture
+async def live_server_url(live: LiveWorld) -> AsyncIterator[str]:
+    """A real server (uvicorn, Socket.IO) on the committed world's database."""
+    database = Database.connect(live.urls.app, pool_size=2)
+    app = create_app(settings=live.settings, database=database)
+    async with serving(app.state.realtime.asgi(app)) as url:
+        yield url
+    await database.dispose()
 
 
 async def send_queued_mail(connection: AsyncConnection, settings: Settings) -> None:

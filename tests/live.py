@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import socketio
 import uvicorn
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import text
@@ -118,6 +119,27 @@ async def open_live_world(urls: DatabaseUrls, settings: Settings) -> AsyncIterat
             await world.remove_everything()
     await database.dispose()
     await system.dispose()
+
+
+async def connect_socket(
+    url: str, token: str | None, handlers: dict[str, Callable[[Any], None]] | None = None
+) -> tuple[socketio.AsyncClient, dict[str, Any]]:
+    """A python-socketio client of the server at ``url``, with ``handlers`` listening from the
+    start, once the server has said it is ready; and what it said."""
+    sio = socketio.AsyncClient(reconnection=False)
+    ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+    sio.on("session:ready", ready.set_result)
+    for event, handler in (handlers or {}).items():
+        sio.on(event, handler)
+    await sio.connect(url, auth={"token": token} if token else None, transports=["websocket"])
+    return sio, await asyncio.wait_for(ready, 5)
+
+
+async def changes_heard(url: str, token: str) -> tuple[socketio.AsyncClient, list[Any]]:
+    """A connected client, and the changes (``sync:change``) it hears from the start."""
+    heard: list[Any] = []
+    sio, _ = await connect_socket(url, token, {"sync:change": heard.append})
+    return sio, heard
 
 
 @asynccontextmanager

@@ -25,7 +25,7 @@ from commonhold.settings import Settings
 from tests.apps.homes.factories import add_member, create_home, create_room
 from tests.conftest import _free_port, delivering_mail
 from tests.factories import TestUser, create_space, signup
-from tests.live import LiveWorld, serving
+from tests.live import LiveWorld, changes_heard, connect_socket, serving
 from tests.mail import Inbox
 
 
@@ -44,14 +44,6 @@ def server_url(served: tuple[str, RealtimeGateway]) -> str:
     return served[0]
 
 
-async def _connect(url: str, token: str | None) -> tuple[socketio.AsyncClient, dict[str, Any]]:
-    sio = socketio.AsyncClient(reconnection=False)
-    ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-    sio.on("session:ready", ready.set_result)
-    await sio.connect(url, auth={"token": token} if token else None, transports=["websocket"])
-    return sio, await asyncio.wait_for(ready, 5)
-
-
 async def test_connection_joins_the_users_spaces(client: AsyncClient, server_url: str) -> None:
     user = await signup(client)
     home = await create_space(client, user, kind="home")
@@ -59,7 +51,7 @@ async def test_connection_joins_the_users_spaces(client: AsyncClient, server_url
     stranger = await signup(client)
     await create_space(client, stranger)
 
-    sio, ready = await _connect(server_url, user.access_token)
+    sio, ready = await connect_socket(server_url, user.access_token)
     try:
         assert ready["user_id"] == str(user.id)
         assert sorted(ready["spaces"]) == sorted([home["id"], team["id"]])
@@ -79,31 +71,14 @@ async def test_connection_without_valid_token_is_refused(
     assert not sio.connected
 
 
-@pytest.fixture
-async def live_server_url(live: LiveWorld) -> AsyncIterator[str]:
-    """A real server on the committed world's database, as people would reach it."""
-    database = Database.connect(live.urls.app, pool_size=2)
-    app = create_app(settings=live.settings, database=database)
-    async with serving(app.state.realtime.asgi(app)) as url:
-        yield url
-    await database.dispose()
-
-
-async def _changes_heard(url: str, token: str) -> tuple[socketio.AsyncClient, list[Any]]:
-    sio, _ = await _connect(url, token)
-    heard: list[Any] = []
-    sio.on("sync:change", heard.append)
-    return sio, heard
-
-
 async def test_a_committed_change_reaches_connected_members_and_nobody_else(
     live: LiveWorld, live_server_url: str
 ) -> None:
     owner, stranger = await live.user(), await live.user()
     home = await create_home(live.client, owner)
     start = (await live.client.get("/api/v1/sync", headers=owner.headers)).json()["next_cursor"]
-    owner_socket, owner_heard = await _changes_heard(live_server_url, owner.access_token)
-    stranger_socket, stranger_heard = await _changes_heard(live_server_url, stranger.access_token)
+    owner_socket, owner_heard = await changes_heard(live_server_url, owner.access_token)
+    stranger_socket, stranger_heard = await changes_heard(live_server_url, stranger.access_token)
     try:
         async with AsyncClient(base_url=live_server_url) as http:
             created = await http.post(
@@ -182,7 +157,7 @@ async def test_a_change_through_one_server_reaches_a_client_of_another(
         _server_process(live, redis_url) as first,
         _server_process(live, redis_url) as second,
     ):
-        listener, heard = await _changes_heard(second, owner.access_token)
+        listener, heard = await changes_heard(second, owner.access_token)
         try:
             async with AsyncClient(base_url=first) as http:
                 created = await http.post(
@@ -216,7 +191,7 @@ async def test_a_connection_ends_when_its_token_expires(
         serving(app.state.realtime.asgi(app)) as url,
     ):
         user = await signup(http)
-        sio, _ = await _connect(url, user.access_token)
+        sio, _ = await connect_socket(url, user.access_token)
         expired: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         sio.on("session:expired", expired.set_result)
         assert await asyncio.wait_for(expired, 5) == {"code": "invalid_token"}
@@ -249,7 +224,7 @@ async def test_joining_and_leaving_a_space_moves_live_connections(
     owner, member = await live.user("Olive"), await live.user("Milo")
     await live.set_tier(owner, "basic")
     home = await create_home(live.client, owner)
-    sio, heard = await _changes_heard(live_server_url, member.access_token)
+    sio, heard = await changes_heard(live_server_url, member.access_token)
     memberships: list[Any] = []
     sio.on("session:membership", memberships.append)
     try:
@@ -341,8 +316,8 @@ async def test_emitting_gets_a_client_nowhere_and_a_flood_gets_it_cut_off(
 ) -> None:
     owner, intruder = await live.user(), await live.user()
     home = await create_home(live.client, owner)
-    owner_socket, owner_heard = await _changes_heard(live_server_url, owner.access_token)
-    intruder_socket, intruder_heard = await _changes_heard(live_server_url, intruder.access_token)
+    owner_socket, owner_heard = await changes_heard(live_server_url, owner.access_token)
+    intruder_socket, intruder_heard = await changes_heard(live_server_url, intruder.access_token)
     errors: list[Any] = []
     intruder_socket.on("session:error", errors.append)
     try:
@@ -383,8 +358,8 @@ async def test_a_client_back_from_offline_catches_up_to_the_same_state(
 ) -> None:
     owner = await live.user()
     home = await create_home(live.client, owner)
-    always, always_heard = await _changes_heard(live_server_url, owner.access_token)
-    sometimes, sometimes_heard = await _changes_heard(live_server_url, owner.access_token)
+    always, always_heard = await changes_heard(live_server_url, owner.access_token)
+    sometimes, sometimes_heard = await changes_heard(live_server_url, owner.access_token)
     always_state: dict[str, dict[str, Any]] = {}
     sometimes_state: dict[str, dict[str, Any]] = {}
     rooms = f"/api/v1/homes/{home['id']}/rooms"
@@ -401,7 +376,7 @@ async def test_a_client_back_from_offline_catches_up_to_the_same_state(
             await http.delete(f"/api/v1/rooms/{porch['id']}")
             await _until(lambda: len(always_heard) == 4)
 
-            sometimes, sometimes_heard = await _changes_heard(live_server_url, owner.access_token)
+            sometimes, sometimes_heard = await changes_heard(live_server_url, owner.access_token)
             missed: list[Any] = []
             for _ in range(200):
                 page = (await http.get("/api/v1/sync", params={"cursor": cursor})).json()
@@ -427,7 +402,7 @@ async def test_concurrent_edits_merge_and_the_overwritten_author_is_told(
     owner, member, home_id = await _household_of_two(live, inbox)
     room = await create_room(live.client, owner, home_id, "Den")
     url = f"/api/v1/rooms/{room['id']}"
-    sio, _ = await _connect(live_server_url, member.access_token)
+    sio, _ = await connect_socket(live_server_url, member.access_token)
     merged: list[Any] = []
     sio.on("sync:merged", merged.append)
     try:
@@ -479,12 +454,12 @@ async def test_concurrent_edits_merge_and_the_overwritten_author_is_told(
 async def _presence_seen_across(first: str, second: str, live: LiveWorld, inbox: Inbox) -> None:
     """Milo on ``first`` sees Olive come and go on ``second``."""
     owner, member, home_id = await _household_of_two(live, inbox)
-    milo, _ = await _connect(first, member.access_token)
+    milo, _ = await connect_socket(first, member.access_token)
     seen: list[tuple[str, Any]] = []
     milo.on("presence:joined", lambda data: seen.append(("joined", data)))
     milo.on("presence:left", lambda data: seen.append(("left", data)))
     try:
-        olive, ready = await _connect(second, owner.access_token)
+        olive, ready = await connect_socket(second, owner.access_token)
         assert ready["online"] == {home_id: sorted([str(owner.id), str(member.id)])}
         await _until(lambda: len(seen) == 1)
         await olive.disconnect()
@@ -517,7 +492,7 @@ async def test_rooms_of_connections_that_left_are_forgotten(
     url, gateway = served
     user = await signup(client)
     home = await create_space(client, user, kind="home")
-    sockets = [(await _connect(url, user.access_token))[0] for _ in range(3)]
+    sockets = [(await connect_socket(url, user.access_token))[0] for _ in range(3)]
     staying = sockets[2].get_sid()
     for sio in sockets[:2]:
         await sio.disconnect()
@@ -546,7 +521,7 @@ async def test_a_client_hears_every_message_in_order_however_fast_they_are_sent(
     url, gateway = served
     user = await signup(client)
     home = await create_space(client, user, kind="home")
-    sio, _ = await _connect(url, user.access_token)
+    sio, _ = await connect_socket(url, user.access_token)
     heard: list[int] = []
     sio.on("sync:change", lambda change: heard.append(change["n"]))
     notes = "x" * 65_536  # a few of these fill the socket's buffer
@@ -574,7 +549,7 @@ async def test_occurrences_the_daily_job_stores_reach_connected_members(
         headers=owner.headers,
     )
     assert created.status_code == 201, created.text
-    sio, heard = await _changes_heard(live_server_url, owner.access_token)
+    sio, heard = await changes_heard(live_server_url, owner.access_token)
     try:
         # A week later the job extends the task by the one date that came within 30 days.
         async with live.system.sessionmaker() as session, session.begin():

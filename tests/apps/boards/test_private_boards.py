@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-import socketio
 from sqlalchemy import text
 
-from commonhold.app import create_app
 from commonhold.platform.db.session import Database, set_user_context
 from tests.apps.boards.factories import (
     API,
@@ -24,18 +20,8 @@ from tests.apps.boards.factories import (
 )
 from tests.apps.homes.factories import add_member
 from tests.factories import TestUser
-from tests.live import LiveWorld, serving
+from tests.live import LiveWorld, changes_heard
 from tests.mail import Inbox
-
-
-@pytest.fixture
-async def live_server_url(live: LiveWorld) -> AsyncIterator[str]:
-    """A real server on the committed world's database, as people would reach it."""
-    database = Database.connect(live.urls.app, pool_size=2)
-    app = create_app(settings=live.settings, database=database)
-    async with serving(app.state.realtime.asgi(app)) as url:
-        yield url
-    await database.dispose()
 
 
 async def _changes_after(
@@ -126,18 +112,6 @@ async def test_a_private_boards_changes_reach_only_those_who_see_it(
     assert {c["entity_id"] for c in everything} & secret_ids == set()
 
 
-async def _heard_by(url: str, person: TestUser) -> tuple[socketio.AsyncClient, list[Any]]:
-    """A connected client of ``person``, and the changes it hears."""
-    sio = socketio.AsyncClient(reconnection=False)
-    ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    sio.on("session:ready", ready.set_result)
-    heard: list[Any] = []
-    sio.on("sync:change", heard.append)
-    await sio.connect(url, auth={"token": person.access_token}, transports=["websocket"])
-    await asyncio.wait_for(ready, 5)
-    return sio, heard
-
-
 async def _private_board(
     live: LiveWorld, owner: TestUser, workspace_id: str, name: str, member: TestUser
 ) -> dict[str, Any]:
@@ -164,7 +138,10 @@ async def test_only_those_who_see_a_private_board_hear_its_changes_live(
     firsts = await _private_board(live, owner, workspace["id"], "Eve's", first)
     seconds = await _private_board(live, owner, workspace["id"], "Max's", second)
     shared = await create_board(live.client, owner, workspace["id"], "Roadmap")
-    listeners = {person.id: await _heard_by(live_server_url, person) for person in (first, second)}
+    listeners = {
+        person.id: await changes_heard(live_server_url, person.access_token)
+        for person in (first, second)
+    }
     try:
         first_list = await create_list(live.client, owner, firsts["id"], "Ideas")
         second_list = await create_list(live.client, owner, seconds["id"], "Gifts")
