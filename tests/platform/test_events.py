@@ -8,7 +8,6 @@ import dataclasses
 import json
 import uuid
 
-import aio_pika
 import pytest
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from commonhold.platform.events.tasks import deliver, dispatch, relay
 from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.mail.tasks import send_queued
 from commonhold.platform.notify.tasks import deliver as deliver_notification
+from tests.broker import listening, next_message
 from tests.factories import create_space
 from tests.live import LiveWorld
 
@@ -55,17 +55,6 @@ async def _jobs_about(live: LiveWorld, event_id: uuid.UUID) -> list[tuple[object
         "WHERE args->>'event_id' = :event_id ORDER BY id",
         event_id=str(event_id),
     )
-
-
-async def _next_message(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncomingMessage:
-    """The queue's next message, waiting a little: the broker confirms a publication to the
-    publisher a moment before the message shows in another connection's queue."""
-    for _ in range(100):
-        message = await queue.get(fail=False, no_ack=True)
-        if message is not None:
-            return message
-        await asyncio.sleep(0.05)
-    raise AssertionError("no message arrived")
 
 
 async def test_a_committed_event_reaches_its_subscriber_and_a_rolled_back_one_does_not(
@@ -156,19 +145,11 @@ async def test_events_are_relayed_to_the_topic_exchange_with_their_id(
     user = await live.user()
     space = uuid.UUID((await create_space(live.client, user))["id"])
     event = ThingHappened(space_id=space, actor_id=user.id, detail="to the broker")
-    connection = await aio_pika.connect(rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        exchange = await channel.declare_exchange(
-            live.settings.amqp_exchange, aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, routing_key="tests.thing.*")
-
+    async with listening(rabbitmq_url, live.settings, "tests.thing.*") as queue:
         await _publish_as(live, user.id, event, commit=True)
         await with_broker.run_jobs()
 
-        message = await _next_message(queue)
+        message = await next_message(queue)
         assert message.routing_key == "tests.thing.happened"
         assert message.message_id == str(event.event_id)
         assert message.content_type == "application/json"

@@ -14,6 +14,8 @@ from enum import StrEnum
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
+from commonhold.platform.errors import InvalidRequest
+
 MAX_INTERVAL = 1000
 # Every month has days 1..28; a later day is clamped to the month's last day.
 _DAYS_IN_EVERY_MONTH = 28
@@ -37,6 +39,11 @@ class Mode(StrEnum):
 
 class RecurrenceError(ValueError):
     """A rule that is invalid or can never occur; str(error) is a sentence for the user."""
+
+
+class InvalidRecurrence(InvalidRequest):
+    code = "invalid_recurrence"
+    title = "The recurrence rule is not valid"
 
 
 _DAYS_PER_UNIT = {Frequency.DAILY: 1, Frequency.CUSTOM_DAYS: 1, Frequency.WEEKLY: 7}
@@ -180,3 +187,12 @@ class Recurrence:
                 wkst=begin.weekday(),
             )
         return rrule.rrule(rrule.DAILY, dtstart=_midnight(begin), interval=step, until=until)
+
+
+def checked(rule: Recurrence) -> Recurrence:
+    """``rule`` once valid; ``422 invalid_recurrence`` saying what is wrong otherwise."""
+    try:
+        rule.validate()
+    except RecurrenceError as exc:
+        raise InvalidRecurrence(str(exc)) from exc
+    return rule

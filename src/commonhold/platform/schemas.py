@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Self
 from zoneinfo import available_timezones
 
@@ -19,6 +20,8 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
+
+from commonhold.platform.recurrence import MAX_INTERVAL, Frequency, Mode
 
 
 class RequestBody(BaseModel):
@@ -127,3 +130,56 @@ class VersionedUpdate(RequestBody):
         if self.base_version is not None or version is None:
             return self
         return self.model_copy(update={"base_version": version})
+
+
+# Dates people plan with; far-off years only lead rules past the calendar's end.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+PlannedDay = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+RecurrenceInterval = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=MAX_INTERVAL,
+        description="Every N units: weekly with 2 is every other week; custom_days with 10 is "
+        "every 10 days.",
+    ),
+]
+RecurrenceDay = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=31,
+        description="Weekly: the weekday, 0 (Monday) to 6 (Sunday). Monthly: the day of the "
+        "month, 1 to 31; short months use their last day. Unset: the due date's.",
+    ),
+]
+_MODE = (
+    "fixed: due dates follow the calendar; rolling: the next one is due a period after the "
+    "last was done."
+)
+_END_DATE = "The last date it may fall on."
+
+
+class RecurrenceSetting(RequestBody):
+    """A repeating schedule's fields as something new is created with them
+    (``platform.recurrence``)."""
+
+    recurrence: Frequency = Field(default=Frequency.NONE, examples=["monthly"])
+    recurrence_interval: RecurrenceInterval = Field(default=1, examples=[3])
+    recurrence_mode: Mode = Field(default=Mode.FIXED, description=_MODE)
+    recurrence_day: RecurrenceDay | None = None
+    recurrence_end_date: PlannedDay | None = Field(
+        default=None, description=_END_DATE, examples=["2030-12-31"]
+    )
+
+
+class RecurrenceChange(RequestBody):
+    """A repeating schedule's fields in an update: only those sent change."""
+
+    recurrence: Frequency | None = None
+    recurrence_interval: RecurrenceInterval | None = None
+    recurrence_mode: Mode | None = Field(default=None, description=_MODE)
+    recurrence_day: RecurrenceDay | None = None
+    recurrence_end_date: PlannedDay | None = Field(
+        default=None, description=_END_DATE, examples=["2030-12-31"]
+    )

@@ -4,6 +4,8 @@ that tells it has committed."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +23,7 @@ from tests.apps.boards.factories import (
     created,
 )
 from tests.apps.homes.factories import add_member
+from tests.broker import listening, next_message
 from tests.conftest import row_counts
 from tests.factories import TestUser, signup
 from tests.live import LiveWorld
@@ -224,6 +227,36 @@ async def test_whoever_is_given_a_card_by_someone_else_hears_of_it(
     assert told["data"]["card_id"] == card_id
     assert await _inbox(live, ada, ASSIGNED) == []
     await inbox.wait_for(grace.email, "Ada assigned you Press release")
+
+
+async def test_assignments_and_mentions_reach_the_message_broker_as_events(
+    live: LiveWorld, inbox: Inbox, rabbitmq_url: str
+) -> None:
+    with_broker = dataclasses.replace(
+        live, settings=live.settings.model_copy(update={"amqp_url": rabbitmq_url})
+    )
+    ada, grace, _, card_id = await _team(live, inbox)
+    async with listening(rabbitmq_url, live.settings, "boards.card.*") as queue:
+        await _assign(live, ada, card_id, grace)
+        comment = await _ok(
+            await live.client.post(
+                f"{API}/cards/{card_id}/comments",
+                json={"body": f"{mention(grace, 'Grace')} over to you"},
+                headers=ada.headers,
+            )
+        )
+        await with_broker.run_jobs()
+
+        messages = [await next_message(queue) for _ in range(2)]
+
+    events = {message.routing_key: json.loads(message.body) for message in messages}
+    assigned, mentioned = events["boards.card.assigned"], events["boards.card.mentioned"]
+    assert (assigned["card_id"], assigned["assignee_id"]) == (card_id, str(grace.id))
+    assert assigned["actor_id"] == str(ada.id)
+    assert (mentioned["card_id"], mentioned["comment_id"]) == (card_id, comment["id"])
+    assert mentioned["mentioned_ids"] == [str(grace.id)]
+    assert [told["type"] for told in await _inbox(live, grace, ASSIGNED)] == [ASSIGNED]
+    assert len(await _inbox(live, grace, MENTIONED)) == 1
 
 
 async def _due_in(live: LiveWorld, by: TestUser, card_id: str, hours: float) -> None:

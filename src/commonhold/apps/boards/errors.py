@@ -100,3 +100,8 @@ class InvalidTimeRange(InvalidRequest):
 class MentionNotBoardMember(InvalidRequest):
     code = "mention_not_board_member"
     title = "Only people who can see the board can be mentioned"
+
+
+class RecurrenceNeedsDueTime(InvalidRequest):
+    code = "recurrence_needs_due_time"
+    title = "A recurring card needs a due time"

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.boards.boards import repository as boards_repo
 from commonhold.apps.boards.errors import MentionNotBoardMember
-from commonhold.apps.boards.models import Board
+from commonhold.apps.boards.events import CardMentioned
+from commonhold.apps.boards.models import Board, Card, Comment
 from commonhold.platform.authz import AuthSubject
+from commonhold.platform.events import publish
 
 MENTION = re.compile(
     r"@\[(?P<name>[^\[\]\r\n]{1,200})\]\(user:(?P<user_id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-"
@@ -58,3 +60,25 @@ async def new_mentions(
             extra={"user_ids": sorted(map(str, refused))},
         )
     return sorted(added - {subject.user_id})
+
+
+async def announce(
+    session: AsyncSession, subject: AuthSubject, text_of: Card | Comment, user_ids: list[uuid.UUID]
+) -> None:
+    """Publish that a card's description, or a comment, newly mentions ``user_ids``: they hear
+    of it once this transaction commits."""
+    if not user_ids:
+        return
+    comment = text_of if isinstance(text_of, Comment) else None
+    await publish(
+        session,
+        CardMentioned(
+            space_id=text_of.space_id,
+            actor_id=subject.user_id,
+            card_id=comment.card_id if comment else text_of.id,
+            board_id=text_of.board_id,
+            comment_id=comment.id if comment else None,
+            mentioned_ids=user_ids,
+            version=text_of.version,
+        ),
+    )

@@ -9,17 +9,20 @@ the board view reads each kind of row with one indexed query.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -30,12 +33,15 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commonhold.platform.db.base import Base, created_at_column, updated_at_column, uuid_pk
+from commonhold.platform.recurrence import Frequency, Mode
 from commonhold.platform.sync.models import SYNCED, synced_version
 
 SCHEMA = "boards"
 WORKSPACE = "workspace"
 VISIBILITIES = ("workspace", "private")
 BOARD_ROLES = ("admin", "member", "observer")
+FREQUENCIES = tuple(frequency.value for frequency in Frequency)
+MODES = tuple(mode.value for mode in Mode)
 # Order keys (``ordering``) compare byte by byte, whatever the database's locale.
 POSITION_COLLATION = "C"
 # Search: a card's title first, then its description; a comment's body weighs as a description.
@@ -134,11 +140,23 @@ class BoardList(Base):
 
 class Card(Base):
     """A card. Its labels and assignees are id arrays on the card itself, so adding one is a
-    change of the card that every open board hears as such."""
+    change of the card that every open board hears as such.
+
+    A recurring card comes back when completed: its due date moves to the rule's next
+    occurrence (``platform.recurrence``), reckoned in ``recurrence_timezone`` from the anchor
+    ``recurrence_starts_on``, so a card due at 09:00 stays due at 09:00 local time."""
 
     __tablename__ = "cards"
     __mapper_args__ = SYNCED
     __table_args__ = (
+        CheckConstraint(_one_of("recurrence", FREQUENCIES), name="recurrence"),
+        CheckConstraint(_one_of("recurrence_mode", MODES), name="recurrence_mode"),
+        CheckConstraint("recurrence_interval >= 1", name="recurrence_interval"),
+        CheckConstraint(
+            "recurrence = 'none' OR (due_at IS NOT NULL AND recurrence_starts_on IS NOT NULL "
+            "AND recurrence_timezone IS NOT NULL)",
+            name="recurrence_anchored",
+        ),
         UniqueConstraint(
             "list_id",
             "position",
@@ -150,6 +168,12 @@ class Card(Base):
         Index("ix_cards_assignee_ids", "assignee_ids", postgresql_using="gin"),
         # btree_gin: one workspace's matches straight from the index.
         Index("ix_cards_search", "space_id", "search_vector", postgresql_using="gin"),
+        # The hourly due-soon job reads only the cards still open.
+        Index(
+            "ix_cards_open_due_at",
+            "due_at",
+            postgresql_where=text("NOT archived AND completed_at IS NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -168,6 +192,16 @@ class Card(Base):
     assignee_ids: Mapped[list[uuid.UUID]] = mapped_column(
         ARRAY(Uuid), default=list, server_default="{}"
     )
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recurrence: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    recurrence_mode: Mapped[str] = mapped_column(
+        String(16), default="fixed", server_default="fixed"
+    )
+    recurrence_interval: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    recurrence_day: Mapped[int | None] = mapped_column(SmallInteger)
+    recurrence_end_date: Mapped[date | None] = mapped_column(Date)
+    recurrence_starts_on: Mapped[date | None] = mapped_column(Date)
+    recurrence_timezone: Mapped[str | None] = mapped_column(String(64))
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(CARD_SEARCH_VECTOR, persisted=True), deferred=True
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+# Imported for what it does: it names the kinds of boards changes clients hear.
+from commonhold.apps.boards import kinds  # noqa: F401
 from commonhold.apps.boards.boards.routes import router as boards
 from commonhold.apps.boards.cards.routes import router as cards
 from commonhold.apps.boards.comments.routes import router as comments

@@ -1,7 +1,7 @@
-"""Boards background jobs: telling people they were mentioned or given a card, and that a
-card of theirs is due soon. Requests defer the first two in their transaction, so nobody
-hears of a change that did not commit; each job checks again that what it tells still holds
-and that its people can still see the board."""
+"""Boards background work: telling people they were mentioned or given a card (subscribers
+of the app's events, published in the transaction of the change, so nobody hears of a change
+that did not commit), and that a card of theirs is due soon. Each checks again that what it
+tells still holds and that its people can still see the board."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from commonhold.apps.boards import mentions
 from commonhold.apps.boards.boards import repository as boards_repo
 from commonhold.apps.boards.cards import repository as cards_repo
 from commonhold.apps.boards.comments import repository as comments_repo
+from commonhold.apps.boards.events import CardAssigned, CardMentioned
 from commonhold.apps.boards.messages.notice import tell_recipient
 from commonhold.apps.boards.models import Board, Card
 from commonhold.apps.boards.notifications import CARD_ASSIGNED, CARD_DUE_SOON, MENTIONED
 from commonhold.platform.db.base import utcnow
+from commonhold.platform.events import subscriber
 from commonhold.platform.jobs import JobContext, job_app, system_database_of
 from commonhold.platform.notify.service import notify
 
@@ -49,26 +51,17 @@ def _about(card: Card, board: Board) -> dict[str, Any]:
 # Mentions
 
 
-@job_app.task(name="boards.notify_mentioned", pass_context=True)
-async def notify_mentioned(
-    context: JobContext,
-    card_id: str,
-    comment_id: str | None,
-    version: int,
-    author_id: str,
-    user_ids: list[str],
-) -> int:
-    """Tell ``user_ids`` that a comment (without ``comment_id``: the card's description)
-    mentions them since ``version``; returns how many notifications were created."""
-    async with system_database_of(context).sessionmaker() as session, session.begin():
-        return await tell_mentioned(
-            session,
-            uuid.UUID(card_id),
-            uuid.UUID(comment_id) if comment_id else None,
-            version,
-            uuid.UUID(author_id),
-            {uuid.UUID(each) for each in user_ids},
-        )
+@subscriber(CardMentioned, "boards.notify_mentioned")
+async def notify_mentioned(session: AsyncSession, event: CardMentioned) -> None:
+    assert event.actor_id is not None
+    await tell_mentioned(
+        session,
+        event.card_id,
+        event.comment_id,
+        event.version,
+        event.actor_id,
+        set(event.mentioned_ids),
+    )
 
 
 async def tell_mentioned(
@@ -110,15 +103,10 @@ async def tell_mentioned(
 # Assignments
 
 
-@job_app.task(name="boards.notify_assignee", pass_context=True)
-async def notify_assignee(
-    context: JobContext, card_id: str, version: int, assigner_id: str, assignee_id: str
-) -> int:
-    """Tell ``assignee_id`` that ``assigner_id`` gave them the card (at its ``version``)."""
-    async with system_database_of(context).sessionmaker() as session, session.begin():
-        return await tell_assignee(
-            session, uuid.UUID(card_id), version, uuid.UUID(assigner_id), uuid.UUID(assignee_id)
-        )
+@subscriber(CardAssigned, "boards.notify_assignee")
+async def notify_assignee(session: AsyncSession, event: CardAssigned) -> None:
+    assert event.actor_id is not None
+    await tell_assignee(session, event.card_id, event.version, event.actor_id, event.assignee_id)
 
 
 async def tell_assignee(

@@ -45,11 +45,6 @@ class AssigneeNotMember(InvalidRequest):
     title = "Tasks can be assigned only to members of the home"
 
 
-class InvalidRecurrence(InvalidRequest):
-    code = "invalid_recurrence"
-    title = "The recurrence rule is not valid"
-
-
 class InvalidDateRange(InvalidRequest):
     code = "invalid_date_range"
     title = "The date range is not valid"

@@ -163,6 +163,13 @@ def log_triggers(
     return statements
 
 
+def watch_new_columns(table: str, hidden: tuple[str, ...]) -> list[str]:
+    """The statements making ``table``'s version trigger watch the columns it has now, for a
+    migration that added some."""
+    name = table.split(".")[-1]
+    return [f"DROP TRIGGER {name}_bump_version ON {table}", bump_version_trigger(table, hidden)]
+
+
 def bump_version_trigger(table: str, hidden: tuple[str, ...]) -> str:
     """The trigger bumping a row's ``version`` when an update changes the value of any of the
     table's columns but ``hidden`` ones (``{name}_bump_version``). An update that changes

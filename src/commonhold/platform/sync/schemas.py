@@ -21,6 +21,12 @@ class ChangeRead(ResponseBody):
         description="`deleted` and `restored` are soft (the entity can come back); `removed` "
         "is gone for good."
     )
+    kind: str = Field(
+        description="What happened, for clients to react to: boards changes are named as "
+        "`task:created`, `task:moved`, `task:completed`, `comment:added`, `member:added`, ... "
+        "(see the README's Boards section); other changes `<entity_type>:<action>`.",
+        examples=["task:moved"],
+    )
     fields: dict[str, Any] = Field(
         description="created: the whole entity; updated, deleted, restored: the fields that "
         "changed, with their new values; removed: empty.",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commonhold.platform.errors import AppError
 from commonhold.platform.pagination import InvalidCursor
 from commonhold.platform.sync import repository as repo
+from commonhold.platform.sync.kinds import kind_of
 from commonhold.platform.sync.schemas import ChangeRead, SyncPage
 
 
@@ -33,6 +34,7 @@ def format_cursor(position: repo.Position) -> str:
 def change_read(row: Row[tuple[object, ...]]) -> ChangeRead:
     values: dict[str, Any] = dict(row._mapping)
     values["cursor"] = format_cursor((int(values.pop("txid")), int(values.pop("id"))))
+    values["kind"] = kind_of(values["entity_type"], values["action"], values["fields"])
     return ChangeRead.model_validate(values)
 
 

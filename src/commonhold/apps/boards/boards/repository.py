@@ -244,6 +244,8 @@ async def open_lists_json(session: AsyncSession, board_id: uuid.UUID) -> str:
         "due_at", _json_time(Card.due_at),
         "label_ids", Card.label_ids,
         "assignee_ids", Card.assignee_ids,
+        "completed_at", _json_time(Card.completed_at),
+        "recurrence", Card.recurrence,
         "has_description", func.coalesce(Card.description, "") != "",
         "comment_count", func.coalesce(comments.c.count, 0),
         "checklist_total", func.coalesce(items.c.total, 0),

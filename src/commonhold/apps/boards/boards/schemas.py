@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from commonhold.apps.boards import examples
 from commonhold.platform import examples as platform_examples
+from commonhold.platform.recurrence import Frequency
 from commonhold.platform.schemas import Name, RequestBody, ResponseBody, Version, VersionedUpdate
 
 Visibility = Literal["workspace", "private"]
@@ -104,6 +105,11 @@ class CardSummary(ResponseBody):
     due_at: datetime | None = Field(examples=[examples.DUE_AT])
     label_ids: list[uuid.UUID] = Field(examples=[[examples.LABEL_ID]])
     assignee_ids: list[uuid.UUID] = Field(examples=[[platform_examples.GRACE_ID]])
+    completed_at: datetime | None = Field(description="Null while the card is open.")
+    recurrence: Frequency = Field(
+        description="How often the card comes back once completed; `none` if it does not.",
+        examples=["weekly"],
+    )
     has_description: bool
     comment_count: int = Field(examples=[2])
     checklist_total: int = Field(description="Checklist items, done or not.", examples=[4])

@@ -196,11 +196,26 @@ async def items_of_checklist(
     ).all()
 
 
+async def reset_checklists(session: AsyncSession, card_id: uuid.UUID) -> None:
+    """Every item of the card's checklists not done again."""
+    await session.execute(
+        update(ChecklistItem)
+        .where(
+            ChecklistItem.checklist_id.in_(
+                select(Checklist.id).where(Checklist.card_id == card_id)
+            ),
+            ChecklistItem.done.is_(True),
+        )
+        .values(done=False)
+    )
+
+
 async def assignees_of_cards_due(
     session: AsyncSession, start: datetime, end: datetime
 ) -> Sequence[Row[Any]]:
     """Cards due from ``start`` (inclusive) to ``end`` (exclusive) that anyone still works
-    on (neither they, their list, their board nor its workspace archived or deleted): one row
+    on (not completed; neither they, their list, their board nor its workspace archived or
+    deleted): one row
     per assignee who can see the board, with the card's ``id``, ``title``, ``due_at``,
     ``board_id``, ``space_id``, the ``board``'s name and the assignee's ``user_id``."""
     # A function in FROM sees the rows before it: unnest(...) AS assignee(user_id).
@@ -230,7 +245,9 @@ async def assignees_of_cards_due(
         .where(
             Card.due_at >= start,
             Card.due_at < end,
+            # As ``ix_cards_open_due_at`` is limited: the index serves the range.
             Card.archived.is_(False),
+            Card.completed_at.is_(None),
             BoardList.archived.is_(False),
             Board.archived.is_(False),
             Space.deleted_at.is_(None),

@@ -131,6 +131,8 @@ async def move_list(
 async def create_card(
     list_id: ListId, body: CardCreate, subject: CurrentUser, session: Session
 ) -> CardRead:
+    """A recurring card needs `due_at` (`422 recurrence_needs_due_time`) and a rule with a
+    date left (`422 invalid_recurrence`)."""
     return await service.create_card(session, subject, list_id, body)
 
 
@@ -165,6 +167,9 @@ async def update_card(
     if_match: IfMatch,
     response: Response,
 ) -> CardRead:
+    """Only the fields sent change. A new due time or rule starts the rule anew from the due
+    time; taking the due time off a recurring card answers `422 recurrence_needs_due_time`
+    unless `recurrence` becomes `none` too."""
     card = await service.update_card(session, subject, card_id, body.based_on(if_match))
     response.headers["ETag"] = etag(card.version)
     return card
@@ -188,6 +193,22 @@ async def move_card(
     after a card of that list, or at an index. One change of the card. A list of another
     board answers `422 list_not_in_board` and nothing changes."""
     return await service.move_card(session, subject, card_id, body)
+
+
+@router.post("/cards/{card_id}/complete", operation_id="cards_complete", summary="Complete a card")
+async def complete_card(card_id: CardId, subject: CurrentUser, session: Session) -> CardRead:
+    """Sets `completed_at`. A recurring card whose rule has dates left is not closed: it is
+    due again at the rule's next date, at the same local time in its `recurrence_timezone`,
+    and its checklists are to do again. A fixed rule's next date is the first after the due
+    date and from today on (dates missed while late are skipped); a rolling rule's is one
+    period after today. Completing a completed card changes nothing."""
+    return await service.complete_card(session, subject, card_id)
+
+
+@router.post("/cards/{card_id}/reopen", operation_id="cards_reopen", summary="Reopen a card")
+async def reopen_card(card_id: CardId, subject: CurrentUser, session: Session) -> CardRead:
+    """Clears `completed_at`; a recurring card keeps its due date."""
+    return await service.reopen_card(session, subject, card_id)
 
 
 @router.post(

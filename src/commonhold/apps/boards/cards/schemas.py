@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from commonhold.apps.boards import examples
 from commonhold.platform import examples as platform_examples
+from commonhold.platform.recurrence import Frequency, Mode
 from commonhold.platform.schemas import (
     MaxTextLength,
     Name,
+    RecurrenceChange,
+    RecurrenceSetting,
     RequestBody,
     ResponseBody,
+    TimeZoneName,
     Version,
     VersionedUpdate,
 )
@@ -24,6 +28,10 @@ LongText = Annotated[str, StringConstraints(max_length=10_000)]
 MAX_INDEX = 100_000
 # A moment with its offset and fraction of a second fits in 40 characters.
 DueAt = Annotated[AwareDatetime, MaxTextLength(40)]
+_RECURRENCE_TIMEZONE = (
+    "Where the card's due time is kept when it comes back: due at 09:00 there, it is due at "
+    "09:00 there next time, summer or winter. Unset: yours."
+)
 
 
 class Placement(RequestBody):
@@ -76,19 +84,31 @@ class ListRead(ResponseBody):
     updated_at: datetime
 
 
-class CardCreate(RequestBody):
+class CardCreate(RecurrenceSetting):
+    """A recurring card (``recurrence`` other than ``none``) needs a due time: completing it
+    moves the due time to the rule's next date instead of closing the card."""
+
     title: Title = Field(examples=["Write the press release"])
     description: LongText | None = Field(
         default=None, description=examples.MENTIONS, examples=["Quote from the CEO."]
     )
     due_at: DueAt | None = Field(default=None, examples=[examples.DUE_AT])
+    recurrence_timezone: TimeZoneName | None = Field(
+        default=None, description=_RECURRENCE_TIMEZONE, examples=["Europe/Berlin"]
+    )
 
 
-class CardUpdate(VersionedUpdate):
+class CardUpdate(RecurrenceChange, VersionedUpdate):
+    """Only the fields sent change. A new due time, or a new rule, starts the rule anew from
+    the due time."""
+
     title: Title | None = Field(default=None, examples=["Write and send the press release"])
     description: LongText | None = Field(default=None, description=examples.MENTIONS)
     due_at: DueAt | None = Field(default=None, examples=[examples.DUE_AT])
     archived: bool | None = Field(default=None, examples=[False])
+    recurrence_timezone: TimeZoneName | None = Field(
+        default=None, description=_RECURRENCE_TIMEZONE, examples=["Europe/Berlin"]
+    )
 
 
 class CardMove(Placement):
@@ -114,6 +134,18 @@ class CardRead(ResponseBody):
     archived: bool
     label_ids: list[uuid.UUID] = Field(examples=[[examples.LABEL_ID]])
     assignee_ids: list[uuid.UUID] = Field(examples=[[platform_examples.GRACE_ID]])
+    completed_at: datetime | None = Field(
+        description="When it was completed; null while open. A recurring card never stays "
+        "completed while its rule has dates left."
+    )
+    recurrence: Frequency = Field(examples=["weekly"])
+    recurrence_interval: int = Field(examples=[1])
+    recurrence_day: int | None
+    recurrence_end_date: date | None
+    recurrence_mode: Mode
+    recurrence_timezone: str | None = Field(
+        description="Set on recurring cards.", examples=["Europe/Berlin"]
+    )
     created_by: uuid.UUID = Field(examples=[platform_examples.ADA_ID])
     created_at: datetime = Field(examples=[examples.CREATED_AT])
     updated_at: datetime

@@ -12,11 +12,13 @@ it once the change commits.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.apps.boards import activity, mentions, tasks
+from commonhold.apps.boards import activity, mentions
 from commonhold.apps.boards.access import (
     BoardAccess,
     BoardPermission,
@@ -54,18 +56,35 @@ from commonhold.apps.boards.errors import (
     LabelNotInBoard,
     ListNotFound,
     ListNotInBoard,
+    RecurrenceNeedsDueTime,
     UnknownNeighbour,
 )
+from commonhold.apps.boards.events import CardAssigned
 from commonhold.apps.boards.models import BoardList, Card, Checklist, ChecklistItem
 from commonhold.apps.boards.ordering import fits, key_between, spread_keys
 from commonhold.platform.authz import AuthSubject
+from commonhold.platform.db.base import utcnow
 from commonhold.platform.errors import InvalidRequest
-from commonhold.platform.jobs import defer_in_transaction
+from commonhold.platform.events import publish
+from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.pagination import Page, paginate
+from commonhold.platform.recurrence import Frequency, Mode, Recurrence, checked
 from commonhold.platform.sync.merge import note_overwrites
 
 READ = BoardPermission.READ
 WRITE = BoardPermission.WRITE
+# Changing any of these starts a recurring card's rule anew from its due time; a new end
+# date alone keeps the dates the rule already fell on.
+REANCHORING = frozenset(
+    {
+        "due_at",
+        "recurrence",
+        "recurrence_interval",
+        "recurrence_day",
+        "recurrence_mode",
+        "recurrence_timezone",
+    }
+)
 
 
 # Order keys
@@ -240,23 +259,57 @@ async def move_list(
     return ListRead.model_validate(found)
 
 
-# Cards
+# Recurring cards
 
 
-async def _tell_mentioned(
-    session: AsyncSession, subject: AuthSubject, card: Card, user_ids: list[uuid.UUID]
+def _rule(card: Card) -> Recurrence:
+    assert card.recurrence_starts_on is not None
+    return Recurrence(
+        frequency=Frequency(card.recurrence),
+        starts_on=card.recurrence_starts_on,
+        interval=card.recurrence_interval,
+        day=card.recurrence_day,
+        ends_on=card.recurrence_end_date,
+        mode=Mode(card.recurrence_mode),
+    )
+
+
+async def _anchor(
+    session: AsyncSession, subject: AuthSubject, card: Card, timezone: str | None
 ) -> None:
-    """Whoever the card's description newly mentions hears of it once this commits."""
-    if user_ids:
-        await defer_in_transaction(
-            session,
-            tasks.notify_mentioned,
-            card_id=str(card.id),
-            comment_id=None,
-            version=card.version,
-            author_id=str(subject.user_id),
-            user_ids=[str(user_id) for user_id in user_ids],
-        )
+    """Start the card's rule from its due time, as a date in ``timezone`` (kept as it was,
+    or the caller's, when unset); a card that does not recur keeps no anchor."""
+    if card.recurrence == Frequency.NONE:
+        card.recurrence_starts_on = card.recurrence_timezone = None
+        return
+    if card.due_at is None:
+        raise RecurrenceNeedsDueTime()
+    if timezone is None and card.recurrence_timezone is None:
+        user = await identity_repo.user_by_id(session, subject.user_id)
+        timezone = user.timezone if user else "UTC"
+    card.recurrence_timezone = timezone or card.recurrence_timezone
+    assert card.recurrence_timezone is not None
+    card.recurrence_starts_on = card.due_at.astimezone(ZoneInfo(card.recurrence_timezone)).date()
+    checked(_rule(card))
+
+
+def next_due(card: Card, now: datetime) -> datetime | None:
+    """When a recurring card completed at ``now`` is due again, at the same local time; None
+    when it does not recur or its rule has no time left. A fixed rule skips the times that
+    went by while the card was late: the next is the first still to come."""
+    if card.recurrence == Frequency.NONE or card.due_at is None:
+        return None
+    rule = _rule(card)
+    due = card.due_at.astimezone(ZoneInfo(card.recurrence_timezone or "UTC"))
+    done_on = now.astimezone(due.tzinfo).date()
+    # The first date after the due date and from today on (a rolling rule's: after today).
+    following = rule.next_after_completion(max(due.date(), done_on - timedelta(days=1)), done_on)
+    if following is not None and datetime.combine(following, due.timetz()) <= now:
+        following = rule.next_after(following)  # today's time has gone by too
+    return None if following is None else datetime.combine(following, due.timetz()).astimezone(UTC)
+
+
+# Cards
 
 
 async def _card(
@@ -288,8 +341,9 @@ async def create_card(
         created_by=subject.user_id,
         label_ids=[],
         assignee_ids=[],
-        **body.model_dump(),
+        **body.model_dump(exclude={"recurrence_timezone"}),
     )
+    await _anchor(session, subject, created, body.recurrence_timezone)
     session.add(created)
     await session.flush()
     activity.record(
@@ -301,7 +355,7 @@ async def create_card(
         list_id=list_id,
         title=body.title,
     )
-    await _tell_mentioned(session, subject, created, mentioned)
+    await mentions.announce(session, subject, created, mentioned)
     return CardRead.model_validate(created)
 
 
@@ -342,18 +396,25 @@ async def update_card(
 ) -> CardRead:
     found, access = await _card(session, subject, card_id, WRITE)
     changes = _fields(body)
-    _refuse_nulls(changes, "title", "archived")
+    _refuse_nulls(
+        changes, "title", "archived", "recurrence", "recurrence_interval", "recurrence_mode"
+    )
     mentioned = []
     if "description" in changes:
         mentioned = await mentions.new_mentions(
             session, subject, access.board, changes["description"], previous=found.description
         )
     await _merge(session, subject, "boards.card", found, body)
+    timezone = changes.pop("recurrence_timezone", None)
     for field, value in changes.items():
         setattr(found, field, value)
+    if REANCHORING.intersection(changes) or timezone is not None:
+        await _anchor(session, subject, found, timezone)
+    elif "recurrence_end_date" in changes and found.recurrence != Frequency.NONE:
+        checked(_rule(found))
     await session.flush()
     activity.record(session, subject, access.board, "card.updated", found.id, **changes)
-    await _tell_mentioned(session, subject, found, mentioned)
+    await mentions.announce(session, subject, found, mentioned)
     return CardRead.model_validate(found)
 
 
@@ -396,6 +457,46 @@ async def move_card(
     return CardRead.model_validate(locked)
 
 
+async def complete_card(
+    session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID
+) -> CardRead:
+    """Done. A recurring card with dates left comes back instead: due at its rule's next date,
+    its checklists to do again. Completing a completed card changes nothing."""
+    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    if found.completed_at is not None:
+        return CardRead.model_validate(found)
+    now = utcnow()
+    following = next_due(found, now)
+    if following is None:
+        found.completed_at = now
+        await session.flush()
+        activity.record(session, subject, access.board, "card.completed", found.id)
+        return CardRead.model_validate(found)
+    previous, found.due_at = found.due_at, following
+    await repo.reset_checklists(session, found.id)
+    await session.flush()
+    activity.record(
+        session,
+        subject,
+        access.board,
+        "card.recurred",
+        found.id,
+        completed_due_at=previous,
+        due_at=following,
+    )
+    return CardRead.model_validate(found)
+
+
+async def reopen_card(session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID) -> CardRead:
+    """Open again; reopening an open card changes nothing."""
+    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    if found.completed_at is not None:
+        found.completed_at = None
+        await session.flush()
+        activity.record(session, subject, access.board, "card.reopened", found.id)
+    return CardRead.model_validate(found)
+
+
 async def add_assignee(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: AssigneeAdd
 ) -> CardRead:
@@ -412,13 +513,16 @@ async def add_assignee(
             session, subject, access.board, "card.assigned", found.id, user_id=body.user_id
         )
         if body.user_id != subject.user_id:
-            await defer_in_transaction(
+            await publish(
                 session,
-                tasks.notify_assignee,
-                card_id=str(found.id),
-                version=found.version,
-                assigner_id=str(subject.user_id),
-                assignee_id=str(body.user_id),
+                CardAssigned(
+                    space_id=found.space_id,
+                    actor_id=subject.user_id,
+                    card_id=found.id,
+                    board_id=found.board_id,
+                    assignee_id=body.user_id,
+                    version=found.version,
+                ),
             )
     return CardRead.model_validate(found)
 

@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.apps.boards import activity, mentions, tasks
+from commonhold.apps.boards import activity, mentions
 from commonhold.apps.boards.access import BoardAccess, BoardPermission, access_content
 from commonhold.apps.boards.cards import repository as cards_repo
 from commonhold.apps.boards.comments import repository as repo
@@ -17,7 +17,6 @@ from commonhold.apps.boards.errors import CardNotFound, CommentNotFound, NotComm
 from commonhold.apps.boards.models import Comment
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.db.base import utcnow
-from commonhold.platform.jobs import defer_in_transaction
 from commonhold.platform.pagination import Page, paginate
 
 
@@ -49,21 +48,6 @@ async def _authored(
     return comment, access
 
 
-async def _tell_mentioned(
-    session: AsyncSession, subject: AuthSubject, comment: Comment, user_ids: list[uuid.UUID]
-) -> None:
-    if user_ids:
-        await defer_in_transaction(
-            session,
-            tasks.notify_mentioned,
-            card_id=str(comment.card_id),
-            comment_id=str(comment.id),
-            version=comment.version,
-            author_id=str(subject.user_id),
-            user_ids=[str(user_id) for user_id in user_ids],
-        )
-
-
 async def add_comment(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: CommentCreate
 ) -> CommentRead:
@@ -84,7 +68,7 @@ async def add_comment(
     session.add(comment)
     await session.flush()
     activity.record(session, subject, access.board, "comment.added", card.id, comment_id=comment.id)
-    await _tell_mentioned(session, subject, comment, mentioned)
+    await mentions.announce(session, subject, comment, mentioned)
     return _read(comment, await repo.display_name(session, subject.user_id))
 
 
@@ -119,7 +103,7 @@ async def edit_comment(
     activity.record(
         session, subject, access.board, "comment.edited", comment.card_id, comment_id=comment.id
     )
-    await _tell_mentioned(session, subject, comment, mentioned)
+    await mentions.announce(session, subject, comment, mentioned)
     return _read(comment, await repo.display_name(session, subject.user_id))
 
 

@@ -11,8 +11,6 @@ from fastapi.responses import Response
 
 from commonhold.apps.homes.maintenance import calendar, service
 from commonhold.apps.homes.maintenance.schemas import (
-    FIRST_DAY,
-    LAST_DAY,
     AgendaEntry,
     CalendarFeedRead,
     InstanceComplete,
@@ -27,6 +25,7 @@ from commonhold.apps.homes.params import HomeId, InstanceId, RoomId, TaskId
 from commonhold.platform.deps import CurrentUser, Session, SettingsDep
 from commonhold.platform.pagination import Cursor, Limit, Page
 from commonhold.platform.problems import problem_responses
+from commonhold.platform.schemas import FIRST_DAY, LAST_DAY
 from commonhold.platform.sync.merge import IfMatch, etag
 
 router = APIRouter(

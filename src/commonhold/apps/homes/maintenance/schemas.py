@@ -9,9 +9,12 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from commonhold.platform import examples
-from commonhold.platform.recurrence import MAX_INTERVAL, Frequency, Mode
+from commonhold.platform.recurrence import Frequency, Mode
 from commonhold.platform.schemas import (
     Name,
+    PlannedDay,
+    RecurrenceChange,
+    RecurrenceSetting,
     RequestBody,
     ResponseBody,
     Version,
@@ -19,28 +22,7 @@ from commonhold.platform.schemas import (
 )
 
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
-# Dates a household plans with; far-off years only lead rules past the calendar's end.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 Priority = Annotated[int, Field(ge=0, le=3, description="0 low, 1 medium, 2 high, 3 urgent.")]
-Interval = Annotated[
-    int,
-    Field(
-        ge=1,
-        le=MAX_INTERVAL,
-        description="Every N units: weekly with 2 is every other week; custom_days with 10 is "
-        "every 10 days.",
-    ),
-]
-RecurrenceDay = Annotated[
-    int,
-    Field(
-        ge=0,
-        le=31,
-        description="Weekly: the weekday, 0 (Monday) to 6 (Sunday). Monthly: the day of the "
-        "month, 1 to 31; short months use their last day. Unset: the due date's.",
-    ),
-]
 NotifyDays = Annotated[int, Field(ge=0, le=365, description="Remind this many days before.")]
 Status = Literal["pending", "in_progress", "completed", "skipped"]
 
@@ -50,37 +32,23 @@ class TaskFields(RequestBody):
     item_id: uuid.UUID | None = Field(default=None, description="An item of the same home.")
     room_id: uuid.UUID | None = Field(default=None, description="A room of the same home.")
     assigned_to: uuid.UUID | None = Field(default=None, description="A member of the home.")
-    recurrence_day: RecurrenceDay | None = None
-    recurrence_end_date: Day | None = Field(
-        default=None, description="The last date it may fall on.", examples=["2030-12-31"]
-    )
 
 
-class TaskCreate(TaskFields):
+class TaskCreate(TaskFields, RecurrenceSetting):
     title: Name = Field(examples=["Change the furnace filter"])
-    due_date: Day = Field(description="The first due date.", examples=["2026-01-15"])
+    due_date: PlannedDay = Field(description="The first due date.", examples=["2026-01-15"])
     priority: Priority = 0
-    recurrence: Frequency = Field(default=Frequency.NONE, examples=["monthly"])
-    recurrence_interval: Interval = Field(default=1, examples=[3])
-    recurrence_mode: Mode = Field(
-        default=Mode.FIXED,
-        description="fixed: due dates follow the calendar; rolling: the next one is due a "
-        "period after the last was done.",
-    )
     notify_days_before: NotifyDays = 1
     notify_day_of: bool = True
 
 
-class TaskUpdate(TaskFields, VersionedUpdate):
+class TaskUpdate(TaskFields, RecurrenceChange, VersionedUpdate):
     """Only the fields sent change. Changing the schedule replaces the open occurrences from
     today on; what was done stays in the history."""
 
     title: Name | None = None
-    due_date: Day | None = None
+    due_date: PlannedDay | None = None
     priority: Priority | None = None
-    recurrence: Frequency | None = None
-    recurrence_interval: Interval | None = None
-    recurrence_mode: Mode | None = None
     notify_days_before: NotifyDays | None = None
     notify_day_of: bool | None = None
 
@@ -130,7 +98,7 @@ class InstanceRead(ResponseBody):
 
 class InstanceComplete(RequestBody):
     notes: LongText | None = Field(default=None, examples=["Used a MERV 11 filter"])
-    completed_on: Day | None = Field(
+    completed_on: PlannedDay | None = Field(
         default=None,
         description="When it was done; today (in your time zone) if unset. Not in the future.",
     )

@@ -19,7 +19,6 @@ from commonhold.apps.homes.errors import (
     InstanceAlreadyClosed,
     InstanceNotFound,
     InvalidDateRange,
-    InvalidRecurrence,
     NotDeleted,
     RoomNotFound,
     TaskNotFound,
@@ -57,7 +56,7 @@ from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.events import publish
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.pagination import Page, paginate
-from commonhold.platform.recurrence import Frequency, Mode, Recurrence, RecurrenceError
+from commonhold.platform.recurrence import Frequency, Mode, Recurrence, checked
 from commonhold.platform.spaces import repository as spaces_repo
 from commonhold.platform.sync.merge import note_overwrites
 
@@ -119,12 +118,7 @@ async def _task(
 
 
 def _valid_rule(task: Task) -> Recurrence:
-    rule = rule_of(task)
-    try:
-        rule.validate()
-    except RecurrenceError as exc:
-        raise InvalidRecurrence(str(exc)) from exc
-    return rule
+    return checked(rule_of(task))
 
 
 async def _check_links(
