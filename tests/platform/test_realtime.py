@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import socketio
@@ -20,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from commonhold.app import create_app
 from commonhold.apps.homes.maintenance.generation import generate_instances
 from commonhold.platform.db.session import Database
+from commonhold.platform.sync.gateway import CHANGES_CHANNEL as CHANGES
+from commonhold.platform.sync.gateway import MEMBERSHIP_CHANNEL as MEMBERSHIP
 from commonhold.platform.sync.gateway import RealtimeGateway
 from commonhold.settings import Settings
+from tests.apps.boards.factories import create_board, create_list, create_workspace
 from tests.apps.homes.factories import add_member, create_home, create_room
 from tests.conftest import _free_port, delivering_mail
 from tests.factories import TestUser, create_space, signup
@@ -564,3 +568,74 @@ async def test_occurrences_the_daily_job_stores_reach_connected_members(
         assert occurrence["actor_id"] is None
     finally:
         await sio.disconnect()
+
+
+async def test_notices_that_came_meanwhile_are_read_together_and_sent_in_commit_order(
+    live: LiveWorld,
+) -> None:
+    ada = await live.user("Ada")
+    home = await create_home(live.client, ada)
+    workspace = await create_workspace(live.client, ada)
+    board = await create_board(live.client, ada, workspace["id"])
+    database = Database.connect(live.urls.app, pool_size=2)
+    app = create_app(settings=live.settings, database=database)
+    gateway: RealtimeGateway = app.state.realtime
+    async with serving(gateway.asgi(app)) as url:
+        sio, heard = await changes_heard(url, ada.access_token)
+        try:
+            made = [
+                (home["id"], (await create_room(live.client, ada, home["id"], "Hall"))["id"]),
+                (workspace["id"], (await create_list(live.client, ada, board["id"]))["id"]),
+                (home["id"], (await create_room(live.client, ada, home["id"], "Attic"))["id"]),
+            ]
+            await _until(lambda: len(heard) == len(made))
+            txids = dict(
+                await live.execute(
+                    "SELECT entity_id::text, txid::text FROM platform.changes "
+                    "WHERE entity_id::text = ANY(:ids)",
+                    ids=[entity_id for _, entity_id in made],
+                )
+            )
+            heard.clear()
+
+            # As if the three transactions' notices had come while the gateway was busy.
+            await gateway._changes_committed(
+                [{"space_id": space_id, "txid": txids[entity_id]} for space_id, entity_id in made]
+            )
+            await _until(lambda: len(heard) == len(made))
+        finally:
+            await sio.disconnect()
+    await database.dispose()
+
+    assert [change["entity_id"] for change in heard] == [entity_id for _, entity_id in made]
+
+
+async def test_notices_are_acted_on_in_runs_of_one_channel_in_the_order_they_came(
+    settings: Settings, database: Database
+) -> None:
+    gateway: RealtimeGateway = create_app(settings=settings, database=database).state.realtime
+    acted: list[tuple[str, list[int]]] = []
+
+    async def changes_committed(notices: list[dict[str, Any]]) -> None:
+        acted.append(("changes", [n["n"] for n in notices]))
+
+    async def membership_changed(notice: dict[str, Any]) -> None:
+        acted.append(("membership", [notice["n"]]))
+
+    notices: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+    for n, channel in enumerate([CHANGES, CHANGES, MEMBERSHIP, MEMBERSHIP, CHANGES]):
+        notices.put_nowait((channel, {"n": n}))
+    with (
+        patch.object(gateway, "_changes_committed", changes_committed),
+        patch.object(gateway, "_membership_changed", membership_changed),
+    ):
+        acting = asyncio.create_task(gateway._act_on(notices))
+        await _until(lambda: len(acted) == 4)
+        acting.cancel()
+
+    assert acted == [
+        ("changes", [0, 1]),
+        ("membership", [2]),
+        ("membership", [3]),
+        ("changes", [4]),
+    ]

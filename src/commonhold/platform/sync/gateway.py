@@ -8,6 +8,7 @@ for every space its user belongs to, so a message for a space reaches all its me
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ import psycopg
 import socketio
 import structlog
 from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.db.session import Database, set_user_context
 from commonhold.platform.errors import AppError, RateLimited
@@ -35,6 +37,10 @@ from commonhold.settings import Settings
 
 log = structlog.get_logger(__name__)
 LISTEN_RETRY_SECONDS = 2.0
+MEMBERSHIP_CHANNEL = "commonhold_membership"
+CHANGES_CHANNEL = "commonhold_changes"
+# At most this many notices are read in one transaction of the database.
+NOTICES_PER_RUN = 200
 CLIENT_EVENT_LIMIT = "30/10second"
 
 
@@ -185,26 +191,48 @@ class RealtimeGateway:
                 members.setdefault(space_id, []).append(member_id)
             return members
 
-    async def _changes_committed(self, notice: dict[str, Any]) -> None:
-        """Emit ``sync:change`` to this process's clients in a space for every change a
-        committed transaction logged there, in the order it made them. Every process hears
-        the database's notice, so each serves only its own clients. A client that missed a
-        change (offline) finds it with ``GET /sync``.
+    async def _changes_committed(self, notices: list[dict[str, Any]]) -> None:
+        """Emit ``sync:change`` to this process's clients in a space for every change that
+        committed transactions logged there, in the order they committed and each made its
+        changes. Every process hears the database's notices (one per transaction and space),
+        so each serves only its own clients. A client that missed a change (offline) finds
+        it with ``GET /sync``. Notices that arrived while the previous ones were being sent
+        are read together: one transaction of the database per run, one query per space.
 
         A change in a private scope (a private board) goes only to those of its audience who
         listen here, each in their own room; the rest of the space hears nothing of it."""
-        space_id, txid = uuid.UUID(notice["space_id"]), int(notice["txid"])
-        room = space_room(space_id)
-        listening = self._users_in(room)
-        if not listening:  # nobody here hears from the space
+        committed = [(uuid.UUID(n["space_id"]), int(n["txid"])) for n in notices]
+        listening = {
+            space_id: users
+            for space_id in dict.fromkeys(space_id for space_id, _ in committed)
+            if (users := self._users_in(space_room(space_id)))
+        }
+        if not listening:  # nobody here hears from these spaces
             return
-        rows, audiences = await self._read_changes(space_id, txid, listening)
-        for row in rows:
-            change = change_read(row).model_dump(mode="json")
-            audience = audiences.get(row.scope_id)
-            rooms = [room] if audience is None else [user_room(u) for u in listening & audience]
-            for destination in rooms:
-                await self.server.emit("sync:change", change, room=destination, ignore_queue=True)
+        async with self._database().sessionmaker() as session, session.begin():
+            read = {
+                space_id: await self._read_changes(
+                    session, space_id, [t for s, t in committed if s == space_id], users
+                )
+                for space_id, users in listening.items()
+            }
+        for space_id, txid in committed:
+            if space_id not in read:
+                continue
+            by_transaction, audiences = read[space_id]
+            room = space_room(space_id)
+            for row in by_transaction.get(txid, ()):
+                change = change_read(row).model_dump(mode="json")
+                audience = audiences.get(row.scope_id)
+                rooms = (
+                    [room]
+                    if audience is None
+                    else [user_room(u) for u in listening[space_id] & audience]
+                )
+                for destination in rooms:
+                    await self.server.emit(
+                        "sync:change", change, room=destination, ignore_queue=True
+                    )
 
     def _users_in(self, room: str) -> set[uuid.UUID]:
         return {
@@ -213,27 +241,30 @@ class RealtimeGateway:
             if sid in self._connections
         }
 
+    @staticmethod
     async def _read_changes(
-        self, space_id: uuid.UUID, txid: int, listening: set[uuid.UUID]
-    ) -> tuple[list[Row[tuple[object, ...]]], dict[uuid.UUID, set[uuid.UUID]]]:
-        """The transaction's changes in the space, in order, with the audience of each private
-        scope among them. Read as people who listen here, so that row-level security applies
-        as to anyone: one of them for the whole space, and for a private scope they may not
-        see, one of its audience."""
+        session: AsyncSession, space_id: uuid.UUID, txids: list[int], listening: set[uuid.UUID]
+    ) -> tuple[dict[int, list[Row[tuple[object, ...]]]], dict[uuid.UUID, set[uuid.UUID]]]:
+        """The transactions' changes in the space, by transaction, each in order, with the
+        audience of each private scope among them. Read as people who listen here, so that
+        row-level security applies as to anyone: one of them for the whole space, and for a
+        private scope they may not see, one of its audience."""
         reader = min(listening)
-        async with self._database().sessionmaker() as session, session.begin():
-            await set_user_context(session, reader)
-            rows = list(await sync_repo.changes_of_transaction(session, space_id, txid))
-            audiences = await sync_repo.private_audiences(session, space_id, txid)
-            for scope_id, audience in audiences.items():
-                insiders = listening & audience
-                if reader in audience or not insiders:
-                    continue
-                await set_user_context(session, min(insiders))
-                rows += await sync_repo.changes_of_transaction(
-                    session, space_id, txid, scope_id=scope_id
-                )
-        return sorted(rows, key=lambda row: int(row.id)), audiences
+        await set_user_context(session, reader)
+        rows = list(await sync_repo.changes_of_transactions(session, space_id, txids))
+        audiences = await sync_repo.private_audiences(session, space_id, txids)
+        for scope_id, audience in audiences.items():
+            insiders = listening & audience
+            if reader in audience or not insiders:
+                continue
+            await set_user_context(session, min(insiders))
+            rows += await sync_repo.changes_of_transactions(
+                session, space_id, txids, scope_id=scope_id
+            )
+        by_transaction: dict[int, list[Row[tuple[object, ...]]]] = {}
+        for row in sorted(rows, key=lambda row: int(row.id)):
+            by_transaction.setdefault(int(row.txid), []).append(row)
+        return by_transaction, audiences
 
     async def send_merge_notices(self, notices: list[MergeNotice]) -> None:
         """Tell each person whose values a committed write overwrote (``sync:merged``)."""
@@ -254,30 +285,47 @@ class RealtimeGateway:
         """Until cancelled, act on what PostgreSQL notifies every process of once it has
         committed, in commit order: a person joining or leaving a space moves this process's
         connections of theirs into or out of its room; changes logged in a space go to its
-        room. Reconnects if the database goes away."""
-        handlers = {
-            "commonhold_membership": self._membership_changed,
-            "commonhold_changes": self._changes_committed,
-        }
+        room. Notices are heard as they come and acted on in turn, those that came meanwhile
+        together. Reconnects if the database goes away."""
+        notices: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        acting = asyncio.get_running_loop().create_task(self._act_on(notices))
+        try:
+            await self._hear(conninfo, notices)
+        finally:
+            acting.cancel()
+
+    async def _hear(
+        self, conninfo: str, notices: asyncio.Queue[tuple[str, dict[str, Any]]]
+    ) -> None:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
                     conninfo, autocommit=True
                 ) as connection:
-                    for channel in handlers:
+                    for channel in (MEMBERSHIP_CHANNEL, CHANGES_CHANNEL):
                         await connection.execute(f"LISTEN {channel}")
                     async for notice in connection.notifies():
-                        try:
-                            await handlers[notice.channel](json.loads(notice.payload))
-                        except Exception:  # one bad notice must not stop the following
-                            log.exception(
-                                "database_notice_failed",
-                                channel=notice.channel,
-                                payload=notice.payload,
-                            )
+                        notices.put_nowait((notice.channel, json.loads(notice.payload)))
             except psycopg.OperationalError:
                 log.warning("database_listener_reconnecting")
                 await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    async def _act_on(self, notices: asyncio.Queue[tuple[str, dict[str, Any]]]) -> None:
+        while True:
+            waiting = [await notices.get()]
+            while not notices.empty() and len(waiting) < NOTICES_PER_RUN:
+                waiting.append(notices.get_nowait())
+            # Consecutive notices of one channel form a run; runs keep their order.
+            for channel, run in itertools.groupby(waiting, key=lambda notice: notice[0]):
+                payloads = [payload for _, payload in run]
+                try:
+                    if channel == CHANGES_CHANNEL:
+                        await self._changes_committed(payloads)
+                    else:
+                        for payload in payloads:
+                            await self._membership_changed(payload)
+                except Exception:  # bad notices must not stop the following
+                    log.exception("database_notice_failed", channel=channel, payloads=payloads)
 
     async def _membership_changed(self, change: dict[str, Any]) -> None:
         room = space_room(uuid.UUID(change["space_id"]))

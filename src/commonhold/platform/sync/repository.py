@@ -7,8 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Text, cast, func, literal, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Text,
+    Uuid,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.platform.sync.models import TransactionId, changes, sync_horizon
@@ -63,18 +76,22 @@ async def changes_after(
     return (await session.execute(statement)).all()
 
 
-async def changes_of_transaction(
-    session: AsyncSession, space_id: uuid.UUID, txid: int, scope_id: uuid.UUID | None = None
+def _transactions(txids: Sequence[int]) -> ColumnElement[Any]:
+    return cast(literal([str(txid) for txid in txids], ARRAY(Text)), ARRAY(TransactionId()))
+
+
+async def changes_of_transactions(
+    session: AsyncSession,
+    space_id: uuid.UUID,
+    txids: Sequence[int],
+    scope_id: uuid.UUID | None = None,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """What transaction ``txid`` logged in a space (in one scope of it, if given), in the
-    order it made the changes."""
+    """What transactions ``txids`` logged in a space (in one scope of it, if given), each
+    transaction's changes in the order it made them."""
     statement = (
         select(*_CHANGE_COLUMNS)
-        .where(
-            changes.c.space_id == space_id,
-            changes.c.txid == cast(literal(str(txid)), TransactionId()),
-        )
-        .order_by(changes.c.id)
+        .where(changes.c.space_id == space_id, changes.c.txid == func.any(_transactions(txids)))
+        .order_by(changes.c.txid, changes.c.id)
     )
     if scope_id is not None:
         statement = statement.where(changes.c.scope_id == scope_id)
@@ -82,13 +99,21 @@ async def changes_of_transaction(
 
 
 async def private_audiences(
-    session: AsyncSession, space_id: uuid.UUID, txid: int
+    session: AsyncSession, space_id: uuid.UUID, txids: Sequence[int]
 ) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """Each private scope transaction ``txid`` changed in a space, with who may hear of it."""
+    """Each private scope transactions ``txids`` changed in a space, with who may hear of it
+    now."""
+    committed = func.unnest(_transactions(txids)).table_valued("txid").render_derived("committed")
+    audience = (
+        func.platform.private_audiences(space_id, committed.c.txid)
+        .table_valued("scope_id", "user_id")
+        .render_derived("audience")
+    )
     rows = await session.execute(
-        select(text("scope_id"), text("user_id")).select_from(
-            func.platform.private_audiences(space_id, cast(literal(str(txid)), TransactionId()))
-        )
+        select(type_coerce(audience.c.scope_id, Uuid), type_coerce(audience.c.user_id, Uuid))
+        .distinct()
+        .select_from(committed)
+        .join(audience, true())
     )
     audiences: dict[uuid.UUID, set[uuid.UUID]] = {}
     for scope_id, user_id in rows:
