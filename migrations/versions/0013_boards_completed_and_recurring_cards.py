@@ -1,5 +1,6 @@
 """boards: cards can be completed, and recurring cards come back when completed; the hourly
-due-soon job reads open cards through a partial index on their due time
+due-soon job reads open cards through a partial index on their due time, the weekly activity
+trim expired activity through a block range index
 
 Revision ID: 0013
 Revises: 0012
@@ -62,9 +63,18 @@ def upgrade() -> None:
         schema="boards",
         postgresql_where=sa.text("NOT archived AND completed_at IS NULL"),
     )
+    op.create_index(
+        "ix_activity_created_at",
+        "activity",
+        ["created_at"],
+        unique=False,
+        schema="boards",
+        postgresql_using="brin",
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_activity_created_at", table_name="activity", schema="boards")
     op.drop_index("ix_cards_open_due_at", table_name="cards", schema="boards")
     for name, _ in CHECKS:
         op.drop_constraint(op.f(f"ck_cards_{name}"), "cards", schema="boards", type_="check")

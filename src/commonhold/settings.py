@@ -54,6 +54,8 @@ class Settings(BaseSettings):
 
     # How long clients may stay offline and still catch up from their cursor.
     sync_retention_days: int = 90
+    # Board activity older than this is deleted, weekly.
+    boards_activity_retention_days: int = 365
 
     redis_url: str | None = None
     api_rate_limit: str = "100/minute"

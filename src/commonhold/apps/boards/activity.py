@@ -1,11 +1,13 @@
-"""The activity of a board: written by the services for every change they make."""
+"""The activity of a board: written by the services for every change they make, kept for
+``boards_activity_retention_days``."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.boards.models import Activity, Board
@@ -42,3 +44,20 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(item) for item in value]
     return value
+
+
+TRIM_BATCH = 10_000
+
+
+async def trim(session: AsyncSession, older_than: datetime) -> int:
+    """Delete a batch (at most ``TRIM_BATCH`` rows) of the activity that happened before
+    ``older_than``; how many went. Batches keep each transaction short, however much expired."""
+    expired = (
+        select(Activity.id, Activity.created_at)
+        .where(Activity.created_at < older_than)
+        .limit(TRIM_BATCH)
+    )
+    result = await session.execute(
+        delete(Activity).where(tuple_(Activity.id, Activity.created_at).in_(expired))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commonhold.apps.boards import mentions
+from commonhold.apps.boards import activity, mentions
 from commonhold.apps.boards.boards import repository as boards_repo
 from commonhold.apps.boards.cards import repository as cards_repo
 from commonhold.apps.boards.comments import repository as comments_repo
@@ -22,8 +22,9 @@ from commonhold.apps.boards.messages.notice import tell_recipient
 from commonhold.apps.boards.models import Board, Card
 from commonhold.apps.boards.notifications import CARD_ASSIGNED, CARD_DUE_SOON, MENTIONED
 from commonhold.platform.db.base import utcnow
+from commonhold.platform.db.session import Database
 from commonhold.platform.events import subscriber
-from commonhold.platform.jobs import JobContext, job_app, system_database_of
+from commonhold.platform.jobs import JobContext, job_app, settings_of, system_database_of
 from commonhold.platform.notify.service import notify
 
 DUE_SOON_WITHIN = timedelta(hours=24)
@@ -171,6 +172,28 @@ async def tell_due_soon(session: AsyncSession, now: datetime) -> int:
             await notify(session, user_ids, CARD_DUE_SOON.key, data, dedupe_key, card.space_id)
         )
     return created
+
+
+# Activity
+
+
+@job_app.periodic(cron="37 4 * * 0", periodic_id="boards.trim_activity")
+@job_app.task(name="boards.trim_activity", pass_context=True, queueing_lock="boards.trim")
+async def trim_activity(context: JobContext, timestamp: int) -> int:
+    """Weekly: delete board activity older than the retention, a batch per transaction;
+    returns how many rows went."""
+    older_than = utcnow() - timedelta(days=settings_of(context).boards_activity_retention_days)
+    return await trim_all_activity(system_database_of(context), older_than)
+
+
+async def trim_all_activity(database: Database, older_than: datetime) -> int:
+    """Delete the activity that happened before ``older_than``, a batch per transaction."""
+    trimmed, batch = 0, activity.TRIM_BATCH
+    while batch == activity.TRIM_BATCH:
+        async with database.sessionmaker() as session, session.begin():
+            batch = await activity.trim(session, older_than)
+        trimmed += batch
+    return trimmed
 
 
 # Direct messages
