@@ -4,6 +4,7 @@ see and change what, the board view and the activity it leaves."""
 from __future__ import annotations
 
 from httpx import AsyncClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.apps.boards.factories import (
@@ -15,8 +16,8 @@ from tests.apps.boards.factories import (
     create_workspace,
     created,
 )
-from tests.apps.homes.factories import add_member
-from tests.conftest import recorded_statements
+from tests.apps.homes.factories import add_member, invitation_token
+from tests.conftest import as_owner, recorded_statements
 from tests.factories import TestUser, signup
 from tests.mail import Inbox
 
@@ -369,3 +370,36 @@ async def test_the_board_view_costs_the_same_queries_whatever_its_size(
     assert all(c["comment_count"] == 1 for bl in view["lists"] for c in bl["cards"])
     assert [m["role"] for m in view["members"]] == ["admin"]
     assert counts[0] == counts[1], counts
+
+
+async def test_an_expired_invitation_to_a_workspace_is_refused_and_changes_nothing(
+    client: AsyncClient, inbox: Inbox, connection: AsyncConnection
+) -> None:
+    owner, workspace, _ = await _team(client, inbox)
+    board = await create_board(client, owner, workspace["id"])
+    grace = await signup(client, name="Grace")
+    invited = await client.post(
+        f"{API}/spaces/{workspace['id']}/invitations",
+        json={"email": grace.email, "role": "editor"},
+        headers=owner.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    token = await invitation_token(inbox, grace.email)
+    async with as_owner(connection):
+        await connection.execute(
+            text(
+                "UPDATE platform.space_invitations SET expires_at = now() - interval '1 minute' "
+                "WHERE id = :id"
+            ),
+            {"id": invited.json()["id"]},
+        )
+
+    accepted = await client.post(f"{API}/invitations/{token}/accept", headers=grace.headers)
+
+    assert accepted.status_code == 404
+    assert accepted.headers["content-type"] == "application/problem+json"
+    assert accepted.json()["code"] == "invitation_not_found"
+    unseen = await client.get(f"{API}/boards/{board['id']}", headers=grace.headers)
+    assert (unseen.status_code, unseen.json()["code"]) == (404, "board_not_found")
+    listed = await client.get(f"{API}/workspaces", headers=grace.headers)
+    assert listed.json()["items"] == []

@@ -64,6 +64,16 @@ async def set_tier(connection: AsyncConnection, user: TestUser, tier: str) -> No
         )
 
 
+async def invitation_token(inbox: Inbox, email: str) -> str:
+    """The token of the invitation mailed to ``email``."""
+    mail = await inbox.wait_for(email, "invited you to")
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    match = _ACCEPT_LINE.search(payload.decode())
+    assert match is not None
+    return match.group(1)
+
+
 async def add_member(
     client: AsyncClient,
     inbox: Inbox,
@@ -80,12 +90,6 @@ async def add_member(
         headers=owner.headers,
     )
     assert invited.status_code == 201, invited.text
-    mail = await inbox.wait_for(member.email, "invited you to")
-    payload = mail.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    match = _ACCEPT_LINE.search(payload.decode())
-    assert match is not None
-    accepted = await client.post(
-        f"{API}/invitations/{match.group(1)}/accept", headers=member.headers
-    )
+    token = await invitation_token(inbox, member.email)
+    accepted = await client.post(f"{API}/invitations/{token}/accept", headers=member.headers)
     assert accepted.status_code == 200, accepted.text
