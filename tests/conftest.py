@@ -42,7 +42,7 @@ from commonhold.platform.mail.delivery import send_queued_email
 from commonhold.settings import Settings
 from tests.live import LiveWorld, open_live_world, serving
 from tests.mail import Inbox, serve_inbox
-from tests.s3 import local_s3_client, serve_s3
+from tests.s3 import S3_CREDENTIALS, S3_REGION, local_s3_client, serve_s3
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -254,6 +254,30 @@ def rabbitmq_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def live(database_urls: DatabaseUrls, settings: Settings) -> AsyncIterator[LiveWorld]:
     async with open_live_world(database_urls, settings) as world:
         yield world
+
+
+@pytest.fixture
+async def live_on_s3(
+    database_urls: DatabaseUrls, settings: Settings, s3_endpoint: str, s3_client: S3Client
+) -> AsyncIterator[LiveWorld]:
+    """A live world whose files go to a bucket of its own on the local S3 server."""
+    bucket = f"live-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=bucket)
+    on_s3 = settings.model_copy(
+        update={
+            "s3_bucket": bucket,
+            "s3_endpoint_url": s3_endpoint,
+            "s3_region": S3_REGION,
+            "s3_access_key_id": S3_CREDENTIALS.access_key,
+            "s3_secret_access_key": SecretStr(S3_CREDENTIALS.secret_key),
+            "s3_addressing_style": "path",
+        }
+    )
+    async with open_live_world(database_urls, on_s3) as world:
+        yield world
+    for listed in s3_client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3_client.delete_object(Bucket=bucket, Key=listed["Key"])
+    s3_client.delete_bucket(Bucket=bucket)
 
 
 @pytest.fixture

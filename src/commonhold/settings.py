@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     # them and clients upload to and download from it directly, through presigned URLs.
     files_dir: Path | None = None
     files_url_prefix: str = "/files"
-    # The largest upload whatever the plan (plans set their own, home.file_mb).
+    # The largest upload whatever the plan (plans set their own: home.file_mb, workspace.file_mb).
     files_max_upload_bytes: int = 100 * 1024 * 1024
     files_upload_url_ttl_seconds: int = 15 * 60
     files_download_url_ttl_seconds: int = 15 * 60

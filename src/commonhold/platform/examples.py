@@ -18,6 +18,8 @@ SPACE_NAME = "Maple Street house"
 INVITATION_ID = "6c3b9e1f-2a47-4d8c-b5e0-7f1a9d2c4e98"
 PUSH_SUBSCRIPTION_ID = "d2f7a9c4-6e18-4b3d-8a5f-0c9e1b7d3a21"
 NOTIFICATION_ID = "4e8a1c6d-3b92-4f57-a0d4-8c2e6b1f9a30"
+# Items and cards carry attachments: one id names the attachment of either.
+ATTACHMENT_ID = "e7b2c4a9-1d35-4e8f-a0b6-3c9d5e2f8a43"
 
 SIGNED_UP_AT = "2025-09-14T09:30:00Z"
 INVITED_AT = "2025-09-15T18:00:00Z"

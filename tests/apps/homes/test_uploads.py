@@ -7,39 +7,22 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from httpx import URL, Response
 from PIL import Image
-from pydantic import SecretStr
 
 from commonhold.platform.files.storage import file_key, storage_from_settings
 from commonhold.platform.files.tasks import purge
 from tests.apps.homes.factories import API, create_home, create_item, create_room
 from tests.factories import TestUser
-from tests.live import LiveWorld, open_live_world
-from tests.s3 import S3_CREDENTIALS, S3_REGION
+from tests.live import LiveWorld
+from tests.uploads import ELF, GPS_IFD, HTML, PDF, SVG, local_path, photo_with_location
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-
-    from commonhold.platform.db.server import DatabaseUrls
-    from commonhold.settings import Settings
-
-GPS_IFD = 0x8825
-
-
-def photo_with_location(width: int = 1200, height: int = 900) -> bytes:
-    image = Image.new("RGB", (width, height), (180, 90, 40))
-    exif = Image.Exif()
-    exif[0x010F] = "Camera maker"
-    exif[GPS_IFD] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif, quality=85)
-    return out.getvalue()
 
 
 def huge_png() -> bytes:
@@ -49,12 +32,6 @@ def huge_png() -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(200)
-HTML = b"  <!DOCTYPE html><html><script>alert(document.cookie)</script></html>"
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
-
-
 async def _item_of_paying_owner(live: LiveWorld) -> tuple[TestUser, str]:
     owner = await live.user("Owner")
     await live.set_tier(owner, "basic")
@@ -62,12 +39,6 @@ async def _item_of_paying_owner(live: LiveWorld) -> tuple[TestUser, str]:
     room = await create_room(live.client, owner, home["id"])
     item = await create_item(live.client, owner, room["id"], name="Furnace")
     return owner, item["id"]
-
-
-def _local(url: str) -> str:
-    """The path and query of a URL this server signed (the test client speaks to it)."""
-    parsed = URL(url)
-    return f"{parsed.raw_path.decode()}"
 
 
 async def _request(
@@ -91,7 +62,7 @@ async def _upload(
     requested = await _request(live, owner, item_id, data, **fields)
     assert requested.status_code == 201, requested.text
     upload = requested.json()["upload"]
-    sent = await live.client.put(_local(upload["url"]), content=data, headers=upload["headers"])
+    sent = await live.client.put(local_path(upload["url"]), content=data, headers=upload["headers"])
     assert sent.status_code == 204, sent.text
     attachment_id = requested.json()["attachment"]["id"]
     confirmed = await live.client.post(
@@ -147,7 +118,7 @@ async def test_a_photo_becomes_ready_with_thumbnails_and_without_its_location(
         "photo",
         "image/jpeg",
     )
-    served = await live.client.get(_local(photo["file_url"]))
+    served = await live.client.get(local_path(photo["file_url"]))
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/jpeg"
     assert served.headers["x-content-type-options"] == "nosniff"
@@ -157,7 +128,7 @@ async def test_a_photo_becomes_ready_with_thumbnails_and_without_its_location(
         assert dict(kept.getexif().get_ifd(GPS_IFD)) == {}
     assert [t["side"] for t in photo["thumbnails"]] == [256, 1024]
     for thumbnail in photo["thumbnails"]:
-        response = await live.client.get(_local(thumbnail["url"]))
+        response = await live.client.get(local_path(thumbnail["url"]))
         assert response.headers["content-type"] == "image/webp"
         with Image.open(io.BytesIO(response.content)) as small:
             assert small.format == "WEBP"
@@ -191,7 +162,7 @@ async def test_the_inventory_shows_each_items_first_photo_once_it_is_ready(
     assert photo is not None
     assert photo["side"] == 256
     assert "front.jpg" in URL(photo["url"]).params["filename"]
-    shown = await live.client.get(_local(photo["url"]))
+    shown = await live.client.get(local_path(photo["url"]))
     assert shown.status_code == 200
     with Image.open(io.BytesIO(shown.content)) as small:
         assert (small.format, max(small.size)) == ("WEBP", 256)
@@ -214,7 +185,7 @@ async def test_a_manual_in_pdf_is_kept_as_it_came_and_downloaded_as_an_attachmen
         "application/pdf",
         [],
     )
-    served = await live.client.get(_local(manual["file_url"]))
+    served = await live.client.get(local_path(manual["file_url"]))
     assert served.content == PDF
     assert served.headers["content-disposition"].startswith("attachment")
 
@@ -302,10 +273,10 @@ async def test_an_upload_must_be_exactly_the_declared_size(live: LiveWorld) -> N
     upload = (await _request(live, owner, item_id, data)).json()["upload"]
 
     longer = await live.client.put(
-        _local(upload["url"]), content=data + b"more", headers=upload["headers"]
+        local_path(upload["url"]), content=data + b"more", headers=upload["headers"]
     )
     shorter = await live.client.put(
-        _local(upload["url"]), content=data[:-1], headers=upload["headers"]
+        local_path(upload["url"]), content=data[:-1], headers=upload["headers"]
     )
 
     assert (longer.status_code, longer.json()["code"]) == (413, "file_too_large")
@@ -316,7 +287,7 @@ async def test_a_tampered_upload_or_download_link_is_refused(live: LiveWorld) ->
     owner, item_id = await _item_of_paying_owner(live)
     data = photo_with_location()
     requested = (await _request(live, owner, item_id, data)).json()
-    upload_path = _local(requested["upload"]["url"])
+    upload_path = local_path(requested["upload"]["url"])
 
     tampered = await live.client.put(
         upload_path.replace("size=", "size=9"), content=data, headers=requested["upload"]["headers"]
@@ -337,7 +308,7 @@ async def test_a_tampered_upload_or_download_link_is_refused(live: LiveWorld) ->
     ready = next(
         a for a in await _attachments(live, owner, item_id) if a["id"] == uploaded["attachment_id"]
     )
-    download = _local(ready["file_url"])
+    download = local_path(ready["file_url"])
     assert (await live.client.get(download)).status_code == 200
     forged = await live.client.get(download.replace("disposition=inline", "disposition=attachment"))
     assert (forged.status_code, forged.json()["code"]) == (403, "file_url_invalid")
@@ -375,30 +346,6 @@ async def test_a_deleted_items_files_are_erased_after_the_retention_period(
     )
     assert left == [(0,)]
     assert [await storage.exists(key) for key in keys] == [False, False, False]
-
-
-@pytest.fixture
-async def live_on_s3(
-    database_urls: DatabaseUrls, settings: Settings, s3_endpoint: str, s3_client: S3Client
-) -> AsyncIterator[LiveWorld]:
-    """A live world whose files go to a bucket of its own on the local S3 server."""
-    bucket = f"homes-{uuid.uuid4().hex[:12]}"
-    s3_client.create_bucket(Bucket=bucket)
-    on_s3 = settings.model_copy(
-        update={
-            "s3_bucket": bucket,
-            "s3_endpoint_url": s3_endpoint,
-            "s3_region": S3_REGION,
-            "s3_access_key_id": S3_CREDENTIALS.access_key,
-            "s3_secret_access_key": SecretStr(S3_CREDENTIALS.secret_key),
-            "s3_addressing_style": "path",
-        }
-    )
-    async with open_live_world(database_urls, on_s3) as world:
-        yield world
-    for listed in s3_client.list_objects_v2(Bucket=bucket).get("Contents", []):
-        s3_client.delete_object(Bucket=bucket, Key=listed["Key"])
-    s3_client.delete_bucket(Bucket=bucket)
 
 
 async def test_on_s3_the_client_uploads_and_downloads_straight_from_the_store(

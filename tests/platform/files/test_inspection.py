@@ -41,8 +41,8 @@ def refusal(error: pytest.ExceptionInfo[AppError]) -> tuple[int, str]:
     return error.value.status, error.value.code
 
 
-def test_the_uses_are_photo_receipt_and_manual() -> None:
-    assert FILE_USES == ("photo", "receipt", "manual")
+def test_the_uses_are_photo_receipt_manual_and_document() -> None:
+    assert FILE_USES == ("photo", "receipt", "manual", "document")
     assert set(ALLOWED_TYPES_BY_USE) == set(FILE_USES)
 
 
@@ -52,9 +52,10 @@ def test_images_are_accepted_for_every_use(use: FileUse) -> None:
         assert inspect(data, use) == media_type
 
 
-def test_a_pdf_is_a_receipt_or_a_manual_but_not_a_photo() -> None:
+def test_a_pdf_is_a_receipt_a_manual_or_a_document_but_not_a_photo() -> None:
     assert inspect(PDF_BYTES, "receipt", "application/pdf") == "application/pdf"
     assert inspect(PDF_BYTES, "manual") == "application/pdf"
+    assert inspect(PDF_BYTES, "document", "application/pdf") == "application/pdf"
     with pytest.raises(FileTypeNotAllowed) as raised:
         inspect(PDF_BYTES, "photo", "application/pdf")
     assert refusal(raised) == (415, "file_type_not_allowed")

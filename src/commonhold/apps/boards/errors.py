@@ -45,6 +45,11 @@ class CommentNotFound(NotFound):
     title = "Comment not found"
 
 
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    title = "Attachment not found"
+
+
 class BoardMemberNotFound(NotFound):
     code = "board_member_not_found"
     title = "This person is not a member of the board"
@@ -60,6 +65,12 @@ class NotCommentAuthor(AppError):
     status = 403
     code = "not_comment_author"
     title = "Only its author may change or delete a comment"
+
+
+class NotAttachmentUploader(AppError):
+    status = 403
+    code = "not_attachment_uploader"
+    title = "Only whoever attached a file, or a board admin, may remove it"
 
 
 class ListNotInBoard(InvalidRequest):

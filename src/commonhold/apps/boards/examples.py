@@ -24,3 +24,6 @@ MENTIONS = (
     "Mention a member as `@[Display Name](user:<user id>)`: they are notified; someone who "
     "cannot see the board answers `422 mention_not_board_member`."
 )
+# A file attached to the card.
+FILE_NAME = "press-release.pdf"
+FILE_SIZE = 184_320

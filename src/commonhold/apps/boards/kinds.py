@@ -34,3 +34,5 @@ name_kinds(
     KindNames("checklist_item", by_field=(("done", "checked", "unchecked"),)),
 )
 name_kinds("boards.comment", KindNames("comment", created="added", updated="edited"))
+# Added when its upload is requested; its processing status is the files platform's.
+name_kinds("boards.card_attachment", KindNames("attachment", created="added", removed="removed"))

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -327,6 +328,14 @@ class DirectMessage(Base):
             text("greatest(sender_id, recipient_id)"),
             "created_at",
         ),
+        # The same pairs led by the second person: the conversation list walks each person's
+        # partners from either side without a skip scan (PostgreSQL before 18 has none).
+        Index(
+            "ix_direct_messages_conversation_by_second",
+            "space_id",
+            text("greatest(sender_id, recipient_id)"),
+            text("least(sender_id, recipient_id)"),
+        ),
         Index("ix_direct_messages_sender", "sender_id", "space_id"),
         Index("ix_direct_messages_recipient", "recipient_id", "space_id"),
         Index(
@@ -350,3 +359,35 @@ class DirectMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CardAttachment(Base):
+    """A file attached to a card, uploaded through the files platform (``file_id``). Its
+    name, type and size are copied here so that the change log carries them; the file's
+    processing status, links and thumbnails are the platform's."""
+
+    __tablename__ = "card_attachments"
+    __mapper_args__ = SYNCED
+    __table_args__ = (
+        CheckConstraint("file_size >= 0", name="file_size"),
+        Index("ix_card_attachments_card_id", "card_id", "created_at"),
+        # The board view counts a board's attachments at once.
+        Index("ix_card_attachments_board_id", "board_id"),
+        UniqueConstraint("file_id", name="uq_card_attachments_file_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    space_id: Mapped[uuid.UUID] = _space_fk()
+    board_id: Mapped[uuid.UUID] = _board_fk()
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boards.cards.id", ondelete="CASCADE"))
+    # The purge erasing a file takes its attachment with it.
+    file_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("platform.files.id", ondelete="CASCADE"))
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("platform.users.id", ondelete="SET NULL")
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_type: Mapped[str] = mapped_column(String(100))
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = synced_version()
+    created_at: Mapped[datetime] = created_at_column()

@@ -27,6 +27,10 @@ ChecklistItemId = Annotated[
 CommentId = Annotated[
     uuid.UUID, Path(description="A comment's id.", examples=[examples.COMMENT_ID])
 ]
+AttachmentId = Annotated[
+    uuid.UUID,
+    Path(description="An attachment's id.", examples=[platform_examples.ATTACHMENT_ID]),
+]
 MemberUserId = Annotated[
     uuid.UUID, Path(description="A member's user id.", examples=[platform_examples.GRACE_ID])
 ]

@@ -17,8 +17,7 @@ ItemId = Annotated[
     uuid.UUID, Path(description="An item's id.", examples=["c3a1e9d2-7b44-4f0a-b6e5-9d8c2f1a7b32"])
 ]
 AttachmentId = Annotated[
-    uuid.UUID,
-    Path(description="An attachment's id.", examples=["e7b2c4a9-1d35-4e8f-a0b6-3c9d5e2f8a43"]),
+    uuid.UUID, Path(description="An attachment's id.", examples=[examples.ATTACHMENT_ID])
 ]
 TaskId = Annotated[
     uuid.UUID, Path(description="A task's id.", examples=["9a4f1b7c-2e68-4d3a-8c5b-7f0e6d1a2b54"])

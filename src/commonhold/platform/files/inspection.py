@@ -31,7 +31,7 @@ ELF = "application/x-elf"
 WINDOWS_EXECUTABLE = "application/vnd.microsoft.portable-executable"
 MACH_O = "application/x-mach-binary"
 
-FileUse = Literal["photo", "receipt", "manual"]
+FileUse = Literal["photo", "receipt", "manual", "document"]
 FILE_USES: tuple[FileUse, ...] = get_args(FileUse)
 
 # The images every later step (location stripping, thumbnails) can decode. HEIC and AVIF are
@@ -41,6 +41,7 @@ ALLOWED_TYPES_BY_USE: Mapping[FileUse, frozenset[str]] = {
     "photo": IMAGE_TYPES,
     "receipt": IMAGE_TYPES | {PDF},
     "manual": IMAGE_TYPES | {PDF},
+    "document": IMAGE_TYPES | {PDF},
 }
 # Declared types that say nothing about the file; any other must fit the use.
 GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})

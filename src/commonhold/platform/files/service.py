@@ -9,8 +9,9 @@
 4. The job (``tasks.py``) checks image dimensions, strips location data from photos and makes
    WebP thumbnails: ``processing`` → ``ready``, or ``failed``. Only ``ready`` files are served.
 
-Apps own the rows that point at files, and call ``discard`` when those go: the bytes are
-deleted once ``files_retention_days`` have passed.
+Apps own the rows that point at files, and call ``discard`` when those go (or set the files'
+``deleted_at`` from a trigger, where rows also go by cascading deletes): the bytes are deleted
+once ``files_retention_days`` have passed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commonhold.platform.billing import limits
+from commonhold.platform.billing.models import UNLIMITED
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.errors import AppError, Conflict
 from commonhold.platform.files.inspection import (
@@ -41,6 +44,8 @@ from commonhold.platform.files.storage import (
 from commonhold.platform.files.tasks import process_file
 from commonhold.platform.jobs import defer_in_transaction
 from commonhold.settings import Settings
+
+MEBIBYTE = 1024 * 1024
 
 
 class UploadNotReceived(Conflict):
@@ -65,6 +70,17 @@ class FileLinks:
 
     url: str | None
     thumbnails: list[Thumbnail]
+
+
+async def max_upload_bytes(
+    session: AsyncSession, settings: Settings, tier: str, limit_key: str
+) -> int:
+    """The largest upload ``tier`` allows: its ``limit_key`` (``home.file_mb``, in MiB),
+    within the server's own limit."""
+    file_mb = await limits.limit_of(session, tier, limit_key)
+    if file_mb == UNLIMITED:
+        return settings.files_max_upload_bytes
+    return min(file_mb * MEBIBYTE, settings.files_max_upload_bytes)
 
 
 async def request_upload(

@@ -33,6 +33,7 @@ from commonhold.apps.boards.models import (
     BoardList,
     BoardMember,
     Card,
+    CardAttachment,
     Checklist,
     ChecklistItem,
     Comment,
@@ -214,14 +215,21 @@ async def remove_label_from_cards(session: AsyncSession, label: Label) -> None:
 
 async def open_lists_json(session: AsyncSession, board_id: uuid.UUID) -> str:
     """The board's lists that are not archived, in order, each with its cards that are not
-    archived, in order, and per card how many comments and checklist items (done of all) it
-    has: one JSON array in ``BoardViewList``'s shape, built by PostgreSQL in one query whatever
-    the board's size, with no Python object per card on the way to the response. Counts are
-    grouped over the board's comments and items at once, not looked up card by card."""
+    archived, in order, and per card how many comments, attachments and checklist items (done
+    of all) it has: one JSON array in ``BoardViewList``'s shape, built by PostgreSQL in one
+    query whatever the board's size, with no Python object per card on the way to the
+    response. Counts are grouped over the board's comments, attachments and items at once,
+    not looked up card by card."""
     comments = (
         select(Comment.card_id, func.count().label("count"))
         .where(Comment.board_id == board_id, Comment.deleted_at.is_(None))
         .group_by(Comment.card_id)
+        .subquery()
+    )
+    attachments = (
+        select(CardAttachment.card_id, func.count().label("count"))
+        .where(CardAttachment.board_id == board_id)
+        .group_by(CardAttachment.card_id)
         .subquery()
     )
     items = (
@@ -248,6 +256,7 @@ async def open_lists_json(session: AsyncSession, board_id: uuid.UUID) -> str:
         "recurrence", Card.recurrence,
         "has_description", func.coalesce(Card.description, "") != "",
         "comment_count", func.coalesce(comments.c.count, 0),
+        "attachment_count", func.coalesce(attachments.c.count, 0),
         "checklist_total", func.coalesce(items.c.total, 0),
         "checklist_done", func.coalesce(items.c.done, 0),
     )  # fmt: skip
@@ -257,6 +266,7 @@ async def open_lists_json(session: AsyncSession, board_id: uuid.UUID) -> str:
             func.json_agg(aggregate_order_by(card, Card.position)).label("cards"),
         )
         .outerjoin(comments, comments.c.card_id == Card.id)
+        .outerjoin(attachments, attachments.c.card_id == Card.id)
         .outerjoin(items, items.c.card_id == Card.id)
         .where(Card.board_id == board_id, Card.archived.is_(False))
         .group_by(Card.list_id)

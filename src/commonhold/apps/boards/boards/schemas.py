@@ -112,6 +112,9 @@ class CardSummary(ResponseBody):
     )
     has_description: bool
     comment_count: int = Field(examples=[2])
+    attachment_count: int = Field(
+        description="Files attached, whatever their upload's status.", examples=[1]
+    )
     checklist_total: int = Field(description="Checklist items, done or not.", examples=[4])
     checklist_done: int = Field(examples=[1])
 

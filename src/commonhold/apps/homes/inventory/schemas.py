@@ -12,6 +12,14 @@ from pydantic import AfterValidator, Field, JsonValue, StringConstraints
 
 from commonhold.platform.files.inspection import FileUse
 from commonhold.platform.files.models import FileStatus
+from commonhold.platform.files.schemas import (
+    DeclaredSize,
+    DeclaredType,
+    FailureCode,
+    FileName,
+    ThumbnailRead,
+    UploadTargetRead,
+)
 from commonhold.platform.schemas import (
     MaxTextLength,
     Name,
@@ -26,6 +34,8 @@ HomeType = Literal[
 ]
 Condition = Literal["excellent", "good", "fair", "poor"]
 Role = Literal["owner", "admin", "editor", "viewer"]
+# What an item's uploads are; the files platform knows other uses too.
+ItemFileUse = Literal["photo", "receipt", "manual"]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
@@ -171,11 +181,6 @@ class ItemRead(ResponseBody):
     deleted_at: datetime | None
 
 
-class ThumbnailRead(ResponseBody):
-    side: int = Field(description="The longest side, in pixels.", examples=[256])
-    url: str = Field(description="A signed WebP image URL; it expires.")
-
-
 class ItemSummary(ResponseBody):
     """An item as the inventory screen lists it."""
 
@@ -225,38 +230,13 @@ class AttachmentCreate(RequestBody):
 
 
 class UploadRequest(RequestBody):
-    use: FileUse = Field(
+    use: ItemFileUse = Field(
         description="photo: JPEG, PNG, WebP or GIF; receipt and manual: those or PDF.",
         examples=["photo"],
     )
-    file_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
-        examples=["furnace.jpg"]
-    )
-    content_type: Annotated[str, StringConstraints(max_length=100)] = Field(
-        description="What the client believes the file is; the server reads the real type "
-        "from the bytes. The upload must be sent with this Content-Type.",
-        examples=["image/jpeg"],
-    )
-    size: int = Field(
-        ge=1,
-        le=2**40,
-        description="Bytes; the upload must be exactly this long, and within the plan's limit.",
-        examples=[2_481_152],
-    )
-
-
-class UploadTargetRead(ResponseBody):
-    method: Literal["PUT"] = Field(examples=["PUT"])
-    url: str = Field(
-        description="Signed; send the file's bytes here as the whole body, once, before "
-        "`expires_at`.",
-        examples=["https://files.example.com/0b9e.../original?X-Amz-Signature=..."],
-    )
-    headers: dict[str, str] = Field(
-        description="Send exactly these headers with the upload.",
-        examples=[{"Content-Type": "image/jpeg"}],
-    )
-    expires_at: datetime
+    file_name: FileName = Field(examples=["furnace.jpg"])
+    content_type: DeclaredType = Field(examples=["image/jpeg"])
+    size: DeclaredSize = Field(examples=[2_481_152])
 
 
 class AttachmentRead(ResponseBody):
@@ -270,12 +250,7 @@ class AttachmentRead(ResponseBody):
         "failed (see `failure_code`); links are always ready.",
         examples=["ready"],
     )
-    failure_code: str | None = Field(
-        default=None,
-        description="Why an upload was refused, as a problem code: file_type_not_allowed, "
-        "file_type_mismatch, file_too_large, image_too_large, ...",
-        examples=[None],
-    )
+    failure_code: FailureCode = None
     file_url: str | None = Field(
         description="The link; for an uploaded file, a signed URL that expires, once ready.",
         examples=["https://example.com/manuals/SHXM78Z55N.pdf"],

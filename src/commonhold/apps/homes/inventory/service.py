@@ -35,19 +35,17 @@ from commonhold.apps.homes.inventory.schemas import (
     RoomOrder,
     RoomRead,
     RoomUpdate,
-    ThumbnailRead,
     UploadRequest,
-    UploadTargetRead,
 )
 from commonhold.apps.homes.models import HomeDetails, Item, ItemAttachment, Room
 from commonhold.platform import audit
 from commonhold.platform.authz import AuthSubject, Permission
 from commonhold.platform.billing import limits
-from commonhold.platform.billing.models import UNLIMITED
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.errors import InvalidRequest
 from commonhold.platform.files import service as files
 from commonhold.platform.files.models import StoredFile
+from commonhold.platform.files.schemas import ThumbnailRead, UploadTargetRead
 from commonhold.platform.files.storage import FileStorage
 from commonhold.platform.pagination import Page, paginate
 from commonhold.platform.spaces import service as spaces
@@ -477,8 +475,6 @@ async def list_room_items(
 
 # Attachments
 
-MEBIBYTE = 1024 * 1024
-
 
 async def _ensure_room_for_attachment(session: AsyncSession, home_id: uuid.UUID) -> limits.Tier:
     """The home's tier, once it is sure the plan allows one more attachment."""
@@ -487,14 +483,6 @@ async def _ensure_room_for_attachment(session: AsyncSession, home_id: uuid.UUID)
         session, tier, "home.attachments", await repo.count_attachments(session, home_id)
     )
     return tier
-
-
-async def _max_upload_bytes(session: AsyncSession, settings: Settings, tier: limits.Tier) -> int:
-    """The plan's file size limit (``home.file_mb``), within the server's own."""
-    file_mb = await limits.limit_of(session, tier, "home.file_mb")
-    if file_mb == UNLIMITED:
-        return settings.files_max_upload_bytes
-    return min(file_mb * MEBIBYTE, settings.files_max_upload_bytes)
 
 
 async def _attachment_read(
@@ -523,7 +511,7 @@ async def _attachment_read(
         file_type=stored.content_type or stored.declared_type,
         file_name=stored.file_name,
         file_size=stored.size if stored.size is not None else stored.declared_size,
-        thumbnails=[ThumbnailRead(side=t.side, url=t.url) for t in served.thumbnails],
+        thumbnails=[ThumbnailRead.model_validate(t) for t in served.thumbnails],
         created_at=attachment.created_at,
     )
 
@@ -567,7 +555,7 @@ async def request_upload(
         file_name=body.file_name,
         declared_type=body.content_type,
         size=body.size,
-        max_bytes=await _max_upload_bytes(session, settings, tier),
+        max_bytes=await files.max_upload_bytes(session, settings, tier, "home.file_mb"),
     )
     attachment = ItemAttachment(
         space_id=item.space_id,
@@ -582,12 +570,7 @@ async def request_upload(
     await _record(session, subject, "attachment.created", item.space_id, attachment)
     return AttachmentUpload(
         attachment=await _attachment_read(storage, settings, attachment, stored),
-        upload=UploadTargetRead(
-            method=target.method,
-            url=target.url,
-            headers=target.headers,
-            expires_at=target.expires_at,
-        ),
+        upload=UploadTargetRead.model_validate(target),
     )
 
 
@@ -606,9 +589,8 @@ async def confirm_upload(
     if stored is None:
         raise AttachmentIsALink()
     tier = await limits.tier_of_space(session, item.space_id)
-    await files.confirm_upload(
-        session, storage, stored, await _max_upload_bytes(session, settings, tier)
-    )
+    max_bytes = await files.max_upload_bytes(session, settings, tier, "home.file_mb")
+    await files.confirm_upload(session, storage, stored, max_bytes)
     attachment.file_type = stored.content_type or attachment.file_type
     attachment.file_size = stored.size
     await session.flush()

@@ -1,0 +1,1 @@
+"""Files attached to cards, kept by the files platform."""
