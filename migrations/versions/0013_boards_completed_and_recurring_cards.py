@@ -10,6 +10,7 @@ Create Date: 2026-12-05 10:30:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,7 +27,7 @@ CARDS = "boards.cards"
 HIDDEN = ("search_vector",)
 
 FREQUENCIES = "'none', 'daily', 'weekly', 'monthly', 'yearly', 'custom_days'"
-COLUMNS = (
+COLUMNS: tuple[sa.Column[Any], ...] = (
     sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("recurrence", sa.String(length=16), server_default="none", nullable=False),
     sa.Column("recurrence_mode", sa.String(length=16), server_default="fixed", nullable=False),

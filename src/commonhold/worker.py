@@ -11,6 +11,7 @@ from commonhold.settings import Settings, get_settings
 # LISTEN/NOTIFY wakes a worker when a job is deferred, not when a scheduled job falls due:
 # polling this often starts a job scheduled for T within a second of T.
 SCHEDULED_JOB_POLL_SECONDS = 0.5
+# The modules defining jobs or event subscribers: a worker runs only what it has imported.
 TASK_MODULES = (
     "commonhold.platform.jobs.tasks",
     "commonhold.platform.events.tasks",
@@ -22,6 +23,7 @@ TASK_MODULES = (
     "commonhold.platform.spaces.tasks",
     "commonhold.apps.homes.tasks",
     "commonhold.apps.boards.tasks",
+    "commonhold.apps.boards.departures.service",
 )
 
 

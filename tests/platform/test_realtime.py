@@ -589,13 +589,14 @@ async def test_notices_that_came_meanwhile_are_read_together_and_sent_in_commit_
                 (home["id"], (await create_room(live.client, ada, home["id"], "Attic"))["id"]),
             ]
             await _until(lambda: len(heard) == len(made))
-            txids = dict(
-                await live.execute(
+            txids = {
+                str(entity_id): str(txid)
+                for entity_id, txid in await live.execute(
                     "SELECT entity_id::text, txid::text FROM platform.changes "
                     "WHERE entity_id::text = ANY(:ids)",
                     ids=[entity_id for _, entity_id in made],
                 )
-            )
+            }
             heard.clear()
 
             # As if the three transactions' notices had come while the gateway was busy.

@@ -44,24 +44,28 @@ Cursor = Annotated[
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100).")]
 
 
-def _encode(values: Sequence[Any]) -> str:
+def encode_cursor(values: Sequence[Any]) -> str:
+    """The cursor of a sort key's ``values`` (dates, uuids, numbers, text)."""
     plain = [v.isoformat() if isinstance(v, date) else str(v) for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+def decode_cursor(cursor: str, types: Sequence[type]) -> list[Any]:
+    """The sort key ``encode_cursor`` made, its values of ``types``; ``InvalidCursor`` for
+    anything else."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(raw, list) or len(raw) != len(columns):
+        if not isinstance(raw, list) or len(raw) != len(types):
             raise InvalidCursor()
         if not all(isinstance(value, str) for value in raw):
             raise InvalidCursor()
-        return [
-            _parse(value, column.type.python_type)
-            for value, column in zip(raw, columns, strict=True)
-        ]
+        return [_parse(value, python_type) for value, python_type in zip(raw, types, strict=True)]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidCursor() from exc
+
+
+def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    return decode_cursor(cursor, [column.type.python_type for column in columns])
 
 
 def _parse(value: Any, python_type: type) -> Any:
@@ -95,7 +99,7 @@ async def paginate(
     order = [column.desc() for column in key] if newest_first else list(key)
     rows = (await session.execute(statement.order_by(*order).limit(limit + 1))).all()
     page, more = rows[:limit], len(rows) > limit
-    next_cursor = _encode([page[-1]._mapping[n] for n in labels]) if more else None
+    next_cursor = encode_cursor([page[-1]._mapping[n] for n in labels]) if more else None
     return Page(items=[to_item(row) for row in page], next_cursor=next_cursor)
 
 
@@ -113,5 +117,5 @@ def paginate_loaded(
         after = tuple(_decode(cursor, columns))
         items = [item for item in items if key(item) > after]
     page = list(items[:limit])
-    next_cursor = _encode(key(page[-1])) if len(items) > limit else None
+    next_cursor = encode_cursor(key(page[-1])) if len(items) > limit else None
     return Page(items=page, next_cursor=next_cursor)

@@ -10,6 +10,7 @@ from commonhold.platform.sync.kinds import kind_of
 from tests.apps.boards.factories import API, create_board, create_card, create_list
 from tests.apps.boards.factories import create_workspace as new_workspace
 from tests.apps.homes.factories import add_member
+from tests.factories import TestUser
 from tests.live import LiveWorld, changes_heard
 from tests.mail import Inbox
 
@@ -20,6 +21,22 @@ def _ok(response: Any) -> dict[str, Any]:
     return body
 
 
+async def _cursor_past(live: LiveWorld, person: TestUser, cursor: str, entity_id: str) -> str:
+    """A position from ``cursor`` on past the change that made ``entity_id``: a change shows
+    in ``/sync`` only once every older transaction on the server has ended, so it may show
+    late."""
+    for _ in range(200):
+        page = _ok(
+            await live.client.get(f"{API}/sync", params={"cursor": cursor}, headers=person.headers)
+        )
+        seen = entity_id in {change["entity_id"] for change in page["changes"]}
+        cursor = page["next_cursor"]
+        if seen:
+            return str(cursor)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{entity_id} never showed in /sync")
+
+
 async def test_board_changes_are_heard_by_what_happened(
     live: LiveWorld, live_server_url: str, inbox: Inbox
 ) -> None:
@@ -27,8 +44,9 @@ async def test_board_changes_are_heard_by_what_happened(
     workspace = await new_workspace(live.client, ada)
     for person in (grace, max_):
         await add_member(live.client, inbox, ada, workspace["id"], person, "editor")
+    start = _ok(await live.client.get(f"{API}/sync", headers=grace.headers))["next_cursor"]
     board = await create_board(live.client, ada, workspace["id"])
-    cursor = _ok(await live.client.get(f"{API}/sync", headers=grace.headers))["next_cursor"]
+    cursor = await _cursor_past(live, grace, start, board["id"])
     sio, heard = await changes_heard(live_server_url, grace.access_token)
     try:
         todo = await create_list(live.client, ada, board["id"], "To do")
@@ -72,9 +90,13 @@ async def test_board_changes_are_heard_by_what_happened(
         "member:added",
     ]
     assert [change["kind"] for change in heard] == expected
-    caught_up = _ok(
-        await live.client.get(f"{API}/sync", params={"cursor": cursor}, headers=grace.headers)
-    )
+    for _ in range(200):  # the last changes show once older transactions have ended
+        caught_up = _ok(
+            await live.client.get(f"{API}/sync", params={"cursor": cursor}, headers=grace.headers)
+        )
+        if len(caught_up["changes"]) >= len(expected):
+            break
+        await asyncio.sleep(0.05)
     assert [change["kind"] for change in caught_up["changes"]] == expected
 
 

@@ -117,6 +117,36 @@ async def test_two_members_write_page_through_and_mark_read_their_conversation(
     assert [c["unread_count"] for c in from_ada["items"]] == [1]
 
 
+async def test_conversations_with_people_who_left_stay_in_the_list(
+    client: AsyncClient, inbox: Inbox
+) -> None:
+    # One correspondent's id sorts before the reader's, the other's after: the conversation
+    # index keeps the two people of a pair in that order, and both kinds must be found.
+    people = {name: await signup(client, name=name) for name in ("Ada", "Grace", "Max")}
+    before, me, after = sorted(people.values(), key=lambda person: person.id)
+    names = {person.id: name for name, person in people.items()}
+    workspace = await _workspace_of(client, inbox, me, before, after)
+    await _send(client, before, workspace, me, "Handing over the keys")
+    await _send(client, me, workspace, after, "Welcome aboard")
+    await _send(client, before, workspace, me, "Goodbye, all")
+    left = await client.delete(
+        f"{API}/spaces/{workspace}/members/{before.id}", headers=before.headers
+    )
+    assert left.status_code == 204, left.text
+
+    expected = [(names[before.id], "Goodbye, all", 2), (names[after.id], "Welcome aboard", 0)]
+    listed = await _get(client, me, f"/workspaces/{workspace}/conversations")
+    assert [
+        (c["display_name"], c["last_message"]["body"], c["unread_count"]) for c in listed["items"]
+    ] == expected
+    first = await _get(client, me, f"/workspaces/{workspace}/conversations", limit=1)
+    rest = await _get(
+        client, me, f"/workspaces/{workspace}/conversations", cursor=first["next_cursor"]
+    )
+    assert first["items"] + rest["items"] == listed["items"]
+    assert rest["next_cursor"] is None
+
+
 @pytest.mark.parametrize("recipient", ["outsider", "nobody", "self"])
 async def test_a_message_to_someone_outside_the_workspace_or_to_oneself_is_refused(
     client: AsyncClient, connection: AsyncConnection, inbox: Inbox, recipient: str

@@ -4,8 +4,11 @@ itself is asked."""
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from commonhold.apps.boards.search import repository
 from commonhold.platform.db.server import DatabaseUrls, create_database_copy, libpq_url
+from commonhold.platform.pagination import encode_cursor
 from tests.apps.boards.factories import (
     API,
     create_board,
@@ -122,7 +126,9 @@ async def test_nothing_of_a_private_board_reaches_those_who_cannot_see_it(
 
     # The statement leaves the board out on its own, beyond row-level security ...
     async with as_owner(connection), AsyncSession(bind=connection) as session:
-        rows = await repository.search(session, uuid.UUID(workspace), grace.id, False, "party", 20)
+        rows = await repository.search(
+            session, uuid.UUID(workspace), grace.id, False, "party", None, 20
+        )
     assert [row.card_title for row in rows] == ["Release party"]
     # ... and row-level security hides its rows from any statement.
     await connection.execute(
@@ -168,6 +174,73 @@ async def test_archived_cards_are_marked_deleted_things_are_gone(
 
     hits = await _search(client, ada, workspace, "invoice")
     assert [(hit["card_title"], hit["archived"]) for hit in hits] == [("Old invoice", True)]
+
+
+async def test_pages_of_matches_follow_each_other_without_repeats_or_gaps(
+    client: AsyncClient, inbox: Inbox
+) -> None:
+    ada, grace, workspace = await _team(client, inbox)
+    board = await create_board(client, ada, workspace)
+    column = await create_list(client, ada, board["id"])
+    # Cards alike rank alike: the pages must cut through runs of equal ranks.
+    alike = [await create_card(client, ada, column["id"], "Launch plan") for _ in range(7)]
+    await create_card(client, ada, column["id"], "Plan", description="The launch, step by step")
+    await create_card(client, ada, column["id"], "Venue", description="Where the launch is")
+    for card in alike[:3]:
+        comment = await client.post(
+            f"{API}/cards/{card['id']}/comments",
+            json={"body": "Launch moved to Friday"},
+            headers=grace.headers,
+        )
+        assert comment.status_code == 201, comment.text
+    url = f"{API}/workspaces/{workspace}/search"
+    everything = await client.get(url, params={"q": "launch"}, headers=grace.headers)
+    assert everything.json()["next_cursor"] is None
+    best_first = [(hit["kind"], hit["id"]) for hit in everything.json()["items"]]
+    assert len(best_first) == 12
+
+    pages: list[list[dict[str, Any]]] = []
+    cursor = None
+    for _ in range(len(best_first)):
+        params: dict[str, str | int] = {"q": "launch", "limit": 3}
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = await client.get(url, params=params, headers=grace.headers)
+        assert page.status_code == 200, page.text
+        pages.append(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    else:
+        raise AssertionError("the pages go on past the last match")
+    assert [(hit["kind"], hit["id"]) for page in pages for hit in page] == best_first
+    assert [len(page) for page in pages] == [3, 3, 3, 3]
+    # Some page ends within a run of equal ranks, which the next one goes on with.
+    assert any(done[-1]["rank"] == then[0]["rank"] for done, then in pairwise(pages))
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not a cursor",
+        # A cursor of another list, and ones with a rank or a kind no search gives.
+        encode_cursor([datetime(2026, 1, 1, tzinfo=UTC), uuid.UUID(int=1)]),
+        encode_cursor([math.nan, "card", uuid.UUID(int=1)]),
+        encode_cursor([0.5, "board", uuid.UUID(int=1)]),
+    ],
+)
+async def test_a_cursor_that_is_not_one_is_refused(
+    client: AsyncClient, inbox: Inbox, cursor: str
+) -> None:
+    ada, _, workspace = await _team(client, inbox)
+    response = await client.get(
+        f"{API}/workspaces/{workspace}/search",
+        params={"q": "launch", "cursor": cursor},
+        headers=ada.headers,
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize("q", ["the and of", "!!! && || ()", "-", '""', "   "])

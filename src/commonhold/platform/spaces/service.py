@@ -15,6 +15,7 @@ from commonhold.platform.authz import ROLE_RANK, AuthSubject, Permission, role_a
 from commonhold.platform.billing import limits
 from commonhold.platform.db.base import utcnow
 from commonhold.platform.db.session import set_invitation_context
+from commonhold.platform.events import publish
 from commonhold.platform.identity import repository as identity_repo
 from commonhold.platform.identity.models import User
 from commonhold.platform.identity.security import hash_opaque_token, new_opaque_token
@@ -29,6 +30,7 @@ from commonhold.platform.spaces.errors import (
     RoleNotAllowed,
     SpaceNotFound,
 )
+from commonhold.platform.spaces.events import MemberRemoved
 from commonhold.platform.spaces.models import Space, SpaceInvitation, SpaceMember
 from commonhold.platform.spaces.schemas import (
     InvitationCreate,
@@ -246,7 +248,8 @@ async def change_role(
 async def remove_member(
     session: AsyncSession, subject: AuthSubject, space_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
-    """Remove someone, or leave when ``user_id`` is the caller."""
+    """Remove someone, or leave when ``user_id`` is the caller. Apps hear of it
+    (``spaces.member.removed``) once it commits."""
     access = await access_space(session, subject, space_id)
     target = await _target_member(session, space_id, user_id)
     leaving = user_id == subject.user_id
@@ -264,6 +267,11 @@ async def remove_member(
         space_id=space_id,
         target_type="user",
         target_id=user_id,
+    )
+    # Published while the caller is still a member: one who leaves could not once gone.
+    await publish(
+        session,
+        MemberRemoved(space_id=space_id, actor_id=subject.user_id, user_id=user_id, left=leaving),
     )
     await session.delete(target)
     await session.flush()

@@ -7,8 +7,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, and_, case, func, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +27,11 @@ from commonhold.platform.identity.models import User
 from commonhold.platform.spaces.models import Space, SpaceMember
 
 AnySelect = Select[*tuple[Any, ...]]
+# The messages table as the conversation list's subqueries name it; made once, as adapting a
+# new alias's columns costs more than building the rest of the statement.
+_WALKED = aliased(DirectMessage, name="walked")
+_NEWEST = aliased(DirectMessage, name="newest")
+_THEIRS = aliased(DirectMessage, name="theirs")
 
 
 def _pair(
@@ -55,45 +70,83 @@ def conversation(workspace_id: uuid.UUID, user_id: uuid.UUID, other_id: uuid.UUI
     )
 
 
-def conversations(workspace_id: uuid.UUID, user_id: uuid.UUID) -> AnySelect:
+def _correspondents(
+    workspace_id: uuid.UUID, user_id: uuid.UUID, user_first: bool
+) -> Select[uuid.UUID]:
+    """The people the user has a conversation with in the workspace, each once: those whose
+    ids sort after the user's (``user_first``: the user leads the pair in
+    ``ix_direct_messages_conversation``) or those before. A loose index scan: each step
+    jumps from one person to the next in the index, past their conversation's messages."""
+    least, greatest = _pair(_WALKED)
+    mine, theirs = (least, greatest) if user_first else (greatest, least)
+    in_order = (
+        select(theirs)
+        .where(_WALKED.space_id == workspace_id, mine == user_id)
+        .order_by(theirs)
+        .limit(1)
+    )
+    walk = select(in_order.scalar_subquery().label("other_id")).cte(
+        "after_me" if user_first else "before_me", recursive=True
+    )
+    # When the other person leads the pair, the walk is over the index's first person:
+    # PostgreSQL 18 skips from one to the next within the index (skip scan), older servers
+    # read the index entries of the workspace's conversations in between (not their rows).
+    step = select(in_order.where(theirs > walk.c.other_id).scalar_subquery()).where(
+        walk.c.other_id.is_not(None)
+    )
+    walk = walk.union_all(step)
+    return select(walk.c.other_id).where(walk.c.other_id.is_not(None))
+
+
+def conversations(
+    workspace_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[AnySelect, type[DirectMessage]]:
     """The last message of each of the user's conversations in the workspace, with the other
-    person's name and how many of their messages the user has not read."""
-    each = aliased(DirectMessage)
-    last = (
-        select(each.id, each.created_at)
-        .ext(distinct_on(*_pair(each)))
+    person's name and how many of their messages the user has not read; and the entity of
+    those last messages, to order and page by. The other person may have left the workspace
+    since. A few index entries per conversation, whatever its length: the people the user
+    writes with, then the newest message with each."""
+    people = union_all(
+        _correspondents(workspace_id, user_id, user_first=True),
+        _correspondents(workspace_id, user_id, user_first=False),
+    ).subquery("people")
+    other = people.c.other_id
+    me = literal(user_id, Uuid)
+    least, greatest = _pair(_NEWEST)
+    newest = (
+        select(_NEWEST)
         .where(
-            each.space_id == workspace_id,
-            or_(each.sender_id == user_id, each.recipient_id == user_id),
+            _NEWEST.space_id == workspace_id,
+            least == func.least(me, other, type_=Uuid),
+            greatest == func.greatest(me, other, type_=Uuid),
         )
-        .order_by(*_pair(each), each.created_at.desc(), each.id.desc())
+        .order_by(_NEWEST.created_at.desc(), _NEWEST.id.desc())
+        .limit(1)
+        .lateral("last_message")
     )
-    other = case(
-        (DirectMessage.sender_id == user_id, DirectMessage.recipient_id),
-        else_=DirectMessage.sender_id,
-    )
-    theirs = aliased(DirectMessage)
+    last = aliased(DirectMessage, newest)
     unread = (
         select(func.count())
         .where(
-            theirs.space_id == workspace_id,
-            theirs.recipient_id == user_id,
-            theirs.sender_id == other,
-            theirs.read_at.is_(None),
+            _THEIRS.space_id == workspace_id,
+            _THEIRS.recipient_id == user_id,
+            _THEIRS.sender_id == other,
+            _THEIRS.read_at.is_(None),
         )
-        .correlate(DirectMessage)
         .scalar_subquery()
     )
-    return (
+    statement = (
         select(
-            DirectMessage,
+            last,
             User.id.label("other_id"),
             User.display_name.label("display_name"),
             unread.label("unread_count"),
         )
+        .select_from(people)
+        .join(newest, true())
         .join(User, User.id == other)
-        .where(tuple_(DirectMessage.id, DirectMessage.created_at).in_(last))
     )
+    return statement, last
 
 
 async def mark_conversation_read(

@@ -55,8 +55,9 @@ async def list_conversations(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[ConversationRead]:
-    """One per person I have written to or heard from, with the last message and how many of
-    theirs I have not read; the latest first."""
+    """One per person I have written to or heard from (someone who has left the workspace
+    since too), with the last message and how many of theirs I have not read; the latest
+    first."""
     return await service.list_conversations(session, subject, workspace_id, cursor, limit)
 
 

@@ -53,7 +53,7 @@ def _conversation(row: Row[Any]) -> ConversationRead:
         user_id=row._mapping["other_id"],
         display_name=row._mapping["display_name"],
         unread_count=row._mapping["unread_count"],
-        last_message=_read(row._mapping[DirectMessage]),
+        last_message=_read(row[0]),
     )
 
 
@@ -87,10 +87,11 @@ async def list_conversations(
 ) -> Page[ConversationRead]:
     """The caller's conversations, the one with the latest message first."""
     await access_workspace(session, subject, workspace_id)
+    statement, last = repo.conversations(workspace_id, subject.user_id)
     return await paginate(
         session,
-        repo.conversations(workspace_id, subject.user_id),
-        NEWEST_FIRST,
+        statement,
+        (last.created_at, last.id),
         cursor,
         limit,
         _conversation,

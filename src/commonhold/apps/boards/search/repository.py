@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    DOUBLE_PRECISION,
     ColumnElement,
     Row,
+    SQLColumnExpression,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
-    literal_column,
     or_,
     select,
-    text,
     true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +34,22 @@ CONFIG = "english"
 # text first: the service turns them into <mark> once the rest is escaped.
 MATCH_START, MATCH_END = "\ue000", "\ue001"
 HEADLINE_OPTIONS = f'StartSel="{MATCH_START}", StopSel="{MATCH_END}", MaxWords=35, MinWords=15'
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page of matches ends, in their order: rank down, then kind and id up."""
+
+    rank: float
+    kind: str
+    id: uuid.UUID
+
+
+def _rank(vector: SQLColumnExpression[str], query: ColumnElement[Any]) -> ColumnElement[float]:
+    """How well ``vector`` matches, in double precision: the ``real`` that ``ts_rank`` gives
+    reaches Python (and a cursor) as text rounded for a ``real``, which as a ``double`` no
+    longer equals the rank it came from, so ties at a page's end would be lost."""
+    return cast(func.ts_rank(vector, query), DOUBLE_PRECISION)
 
 
 def _sees_board(user_id: uuid.UUID, every_board: bool) -> ColumnElement[bool]:
@@ -48,10 +67,11 @@ async def search(
     user_id: uuid.UUID,
     every_board: bool,
     terms: str,
+    after: Position | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Matching cards (title, description) and comments not deleted, best first, each with
-    its card, list and board and a headline of the matching passage.
+    """Matching cards (title, description) and comments not deleted, best first (those past
+    ``after``), each with its card, list and board and a headline of the matching passage.
 
     The words are parsed once, in a subquery, and only the rows kept get a headline.
     """
@@ -62,7 +82,7 @@ async def search(
             literal("card").label("kind"),
             Card.id.label("id"),
             Card.id.label("card_id"),
-            func.ts_rank(Card.search_vector, query).label("rank"),
+            _rank(Card.search_vector, query).label("rank"),
         )
         .join(Board, Board.id == Card.board_id)
         .where(Card.space_id == workspace_id, Card.search_vector.op("@@")(query), visible)
@@ -72,7 +92,7 @@ async def search(
             literal("comment").label("kind"),
             Comment.id.label("id"),
             Comment.card_id.label("card_id"),
-            func.ts_rank(Comment.search_vector, query).label("rank"),
+            _rank(Comment.search_vector, query).label("rank"),
         )
         .join(Board, Board.id == Comment.board_id)
         .where(
@@ -82,12 +102,19 @@ async def search(
             visible,
         )
     )
-    hits = (
-        union_all(cards, comments)
-        .order_by(literal_column("rank").desc(), text("kind"), text("id"))
-        .limit(limit)
-        .subquery()
-    )
+    matches = union_all(cards, comments).subquery("matches")
+    page = select(matches).order_by(matches.c.rank.desc(), matches.c.kind, matches.c.id)
+    if after is not None:
+        page = page.where(
+            or_(
+                matches.c.rank < after.rank,
+                and_(
+                    matches.c.rank == after.rank,
+                    tuple_(matches.c.kind, matches.c.id) > tuple_(after.kind, after.id),
+                ),
+            )
+        )
+    hits = page.limit(limit).subquery("hits")
     document = case(
         (hits.c.kind == "card", Card.title + "\n" + func.coalesce(Card.description, "")),
         else_=Comment.body,

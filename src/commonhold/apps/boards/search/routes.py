@@ -10,6 +10,7 @@ from commonhold.apps.boards.params import WorkspaceId
 from commonhold.apps.boards.search import service
 from commonhold.apps.boards.search.schemas import SearchResults
 from commonhold.platform.deps import CurrentUser, Session
+from commonhold.platform.pagination import Cursor
 from commonhold.platform.problems import problem_responses
 
 router = APIRouter(
@@ -26,7 +27,7 @@ Terms = Annotated[
         examples=["press release"],
     ),
 ]
-SearchLimit = Annotated[int, Query(ge=1, le=50, description="How many matches (at most 50).")]
+SearchLimit = Annotated[int, Query(ge=1, le=50, description="Matches per page (at most 50).")]
 
 
 @router.get(
@@ -39,8 +40,11 @@ async def search(
     q: Terms,
     subject: CurrentUser,
     session: Session,
+    cursor: Cursor = None,
     limit: SearchLimit = 20,
 ) -> SearchResults:
     """Card titles and descriptions and comments on the boards I see, best matches first,
-    each with its card, list and board and the passages that match."""
-    return await service.search(session, subject, workspace_id, q, limit)
+    each with its card, list and board and the passages that match; a page at a time, the
+    next with the same `q` and the `next_cursor` of the last. `400 invalid_cursor` for a
+    cursor that is not one."""
+    return await service.search(session, subject, workspace_id, q, cursor, limit)

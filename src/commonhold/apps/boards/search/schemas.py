@@ -10,9 +10,11 @@ from pydantic import Field
 from commonhold.apps.boards import examples
 from commonhold.platform.schemas import ResponseBody
 
+Kind = Literal["card", "comment"]
+
 
 class SearchHit(ResponseBody):
-    kind: Literal["card", "comment"] = Field(examples=["card"])
+    kind: Kind = Field(examples=["card"])
     id: uuid.UUID = Field(
         description="The card's or the comment's id.", examples=[examples.CARD_ID]
     )
@@ -35,3 +37,7 @@ class SearchHit(ResponseBody):
 
 class SearchResults(ResponseBody):
     items: list[SearchHit]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next matches; null after the last.",
+        examples=[None],
+    )
