@@ -108,6 +108,19 @@ def test_up_serves_demo_data_and_keeps_changes_across_restarts(tmp_path: Path) -
             f"{base}/api/v1/homes/{home_id}/tasks", params={"overdue": True}, headers=headers
         )
         assert len(overdue.json()["items"]) == 1, "the demo has one missed chore"
+        workspace_id = next(s["id"] for s in spaces if s["kind"] == "workspace")
+        boards = httpx.get(f"{base}/api/v1/workspaces/{workspace_id}/boards", headers=headers)
+        assert len(boards.json()["items"]) == 3
+        recurring = [
+            card["title"]
+            for board in boards.json()["items"]
+            for board_list in httpx.get(
+                f"{base}/api/v1/boards/{board['id']}", headers=headers
+            ).json()["lists"]
+            for card in board_list["cards"]
+            if card["recurrence"] != "none"
+        ]
+        assert recurring == ["Water the plants"]
         created = httpx.post(
             f"{base}/api/v1/spaces", json={"kind": "team", "name": "Kept"}, headers=headers
         )

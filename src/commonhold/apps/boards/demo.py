@@ -25,9 +25,12 @@ from commonhold.apps.boards.comments.schemas import CommentCreate
 from commonhold.apps.boards.workspaces import service as workspaces
 from commonhold.apps.boards.workspaces.schemas import WorkspaceCreate
 from commonhold.platform.authz import AuthSubject
+from commonhold.platform.recurrence import Frequency
 from commonhold.platform.spaces.models import SpaceMember
 
 PRESS_RELEASE = "Write the press release"
+# Comes back a week later each time it is completed.
+WATERING = "Water the plants"
 LABELS = (("Urgent", "#eb5a46"), ("Design", "#c377e0"), ("Content", "#61bd4f"))
 
 # board: (description, colour, visibility, lists of (name, cards of (title, label, for whom)))
@@ -55,7 +58,10 @@ BOARDS: dict[str, tuple[str, str, str, tuple[tuple[str, Cards], ...]]] = {
         "workspace",
         (
             ("Someday", (("Paint the fence", None, None), ("Build a bookshelf", None, None))),
-            ("This month", (("Fix the dripping tap", "Urgent", "housemate"),)),
+            (
+                "This month",
+                (("Fix the dripping tap", "Urgent", "housemate"), (WATERING, None, "owner")),
+            ),
             ("Finished", (("Clear out the garage", None, "owner"),)),
         ),
     ),
@@ -114,7 +120,11 @@ async def seed_workspace(
                     session,
                     owner,
                     board_list.id,
-                    CardCreate(title=title, due_at=datetime.now(UTC) + timedelta(days=3 + 4 * n)),
+                    CardCreate(
+                        title=title,
+                        due_at=datetime.now(UTC) + timedelta(days=3 + 4 * n),
+                        recurrence=Frequency.WEEKLY if title == WATERING else Frequency.NONE,
+                    ),
                 )
                 if label is not None:
                     await cards.add_label(
