@@ -16,8 +16,14 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.boards.boards import repository as repo
-from commonhold.apps.boards.errors import BoardNotFound, BoardRoleNotAllowed, WorkspaceNotFound
-from commonhold.apps.boards.models import WORKSPACE, Board
+from commonhold.apps.boards.cards import repository as cards_repo
+from commonhold.apps.boards.errors import (
+    BoardNotFound,
+    BoardRoleNotAllowed,
+    CardNotFound,
+    WorkspaceNotFound,
+)
+from commonhold.apps.boards.models import WORKSPACE, Board, Card
 from commonhold.platform.authz import AuthSubject, Permission
 from commonhold.platform.errors import NotFound
 from commonhold.platform.spaces.errors import SpaceNotFound
@@ -106,3 +112,18 @@ async def access_content(
         return await access_board(session, subject, board_id, permission)
     except BoardNotFound as exc:
         raise not_found() from exc
+
+
+async def access_card(
+    session: AsyncSession,
+    subject: AuthSubject,
+    card_id: uuid.UUID,
+    permission: BoardPermission = BoardPermission.READ,
+    lock: bool = False,
+) -> tuple[Card, BoardAccess]:
+    """A card (locked for update with ``lock``) and its board for the caller;
+    ``card_not_found`` for anyone who may not see the board."""
+    card = await cards_repo.card(session, card_id, lock)
+    if card is None:
+        raise CardNotFound()
+    return card, await access_content(session, subject, card.board_id, permission, CardNotFound)

@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.boards import activity
-from commonhold.apps.boards.access import BoardAccess, BoardPermission, access_content
+from commonhold.apps.boards.access import BoardPermission, access_card
 from commonhold.apps.boards.attachments import repository as repo
 from commonhold.apps.boards.attachments.schemas import (
     CardAttachmentRead,
@@ -23,9 +23,8 @@ from commonhold.apps.boards.attachments.schemas import (
     CardAttachmentUploadRequest,
 )
 from commonhold.apps.boards.boards import repository as boards_repo
-from commonhold.apps.boards.cards import repository as cards_repo
-from commonhold.apps.boards.errors import AttachmentNotFound, CardNotFound, NotAttachmentUploader
-from commonhold.apps.boards.models import Card, CardAttachment
+from commonhold.apps.boards.errors import AttachmentNotFound, NotAttachmentUploader
+from commonhold.apps.boards.models import CardAttachment
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.billing import limits
 from commonhold.platform.files import service as files
@@ -38,15 +37,6 @@ from commonhold.settings import Settings
 FILE_MB = "workspace.file_mb"
 # Images and PDFs; images get thumbnails.
 USE: FileUse = "document"
-
-
-async def _card(
-    session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, permission: BoardPermission
-) -> tuple[Card, BoardAccess]:
-    card = await cards_repo.card(session, card_id)
-    if card is None:
-        raise CardNotFound()
-    return card, await access_content(session, subject, card.board_id, permission, CardNotFound)
 
 
 async def _attachment(
@@ -88,7 +78,7 @@ async def request_upload(
     body: CardAttachmentUploadRequest,
 ) -> CardAttachmentUpload:
     """The attachment, waiting for its file, and where the client sends the bytes."""
-    card, _ = await _card(session, subject, card_id, BoardPermission.WRITE)
+    card, _ = await access_card(session, subject, card_id, BoardPermission.WRITE)
     tier = await limits.tier_of_space(session, card.space_id)
     limits.ensure_in_good_standing(tier)
     stored, target = await files.request_upload(
@@ -133,7 +123,7 @@ async def confirm_upload(
     """Check what arrived. Refused: the bytes are deleted, the attachment shows ``failed``
     with the code the caller gets. Accepted: it is on the board's activity, and a job makes
     it ready."""
-    card, access = await _card(session, subject, card_id, BoardPermission.WRITE)
+    card, access = await access_card(session, subject, card_id, BoardPermission.WRITE)
     found = await _attachment(session, card.id, attachment_id)
     attachment, stored = found.attachment, found.stored
     tier = await limits.tier_of_space(session, card.space_id)
@@ -164,7 +154,7 @@ async def list_attachments(
     limit: int,
 ) -> Page[CardAttachmentRead]:
     """Oldest first, whatever their status."""
-    card, _ = await _card(session, subject, card_id, BoardPermission.READ)
+    card, _ = await access_card(session, subject, card_id, BoardPermission.READ)
     page = await paginate(
         session,
         repo.attachments_of_card(card.id),
@@ -183,7 +173,7 @@ async def remove_attachment(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> None:
     """Whoever attached it, while they may change the board, or a board admin."""
-    card, access = await _card(session, subject, card_id, BoardPermission.WRITE)
+    card, access = await access_card(session, subject, card_id, BoardPermission.WRITE)
     attachment = (await _attachment(session, card.id, attachment_id)).attachment
     if attachment.uploaded_by != subject.user_id and not access.allows(BoardPermission.MANAGE):
         raise NotAttachmentUploader()

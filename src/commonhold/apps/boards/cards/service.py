@@ -22,6 +22,7 @@ from commonhold.apps.boards import activity, mentions
 from commonhold.apps.boards.access import (
     BoardAccess,
     BoardPermission,
+    access_card,
     access_content,
     effective_board_role,
 )
@@ -312,19 +313,6 @@ def next_due(card: Card, now: datetime) -> datetime | None:
 # Cards
 
 
-async def _card(
-    session: AsyncSession,
-    subject: AuthSubject,
-    card_id: uuid.UUID,
-    permission: BoardPermission = READ,
-    lock: bool = False,
-) -> tuple[Card, BoardAccess]:
-    found = await repo.card(session, card_id, lock)
-    if found is None:
-        raise CardNotFound()
-    return found, await access_content(session, subject, found.board_id, permission, CardNotFound)
-
-
 async def create_card(
     session: AsyncSession, subject: AuthSubject, list_id: uuid.UUID, body: CardCreate
 ) -> CardRead:
@@ -387,14 +375,14 @@ async def _detail(session: AsyncSession, card: Card) -> CardDetail:
 
 
 async def get_card(session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID) -> CardDetail:
-    found, _ = await _card(session, subject, card_id)
+    found, _ = await access_card(session, subject, card_id)
     return await _detail(session, found)
 
 
 async def update_card(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: CardUpdate
 ) -> CardRead:
-    found, access = await _card(session, subject, card_id, WRITE)
+    found, access = await access_card(session, subject, card_id, WRITE)
     changes = _fields(body)
     _refuse_nulls(
         changes, "title", "archived", "recurrence", "recurrence_interval", "recurrence_mode"
@@ -420,7 +408,7 @@ async def update_card(
 
 async def delete_card(session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID) -> None:
     """For good, with its checklists and comments; archive a card to keep it."""
-    found, access = await _card(session, subject, card_id, WRITE)
+    found, access = await access_card(session, subject, card_id, WRITE)
     await session.delete(found)
     await session.flush()
     activity.record(session, subject, access.board, "card.deleted", found.id, title=found.title)
@@ -431,7 +419,7 @@ async def move_card(
 ) -> CardRead:
     """Into a list of the same board (``list_not_in_board`` otherwise, nothing changed), at
     the placement asked for; one update of the card."""
-    found, access = await _card(session, subject, card_id, WRITE)
+    found, access = await access_card(session, subject, card_id, WRITE)
     target_id = body.list_id or found.list_id
     # The target list's lock first, then the card's: every move takes them in this order.
     target = await repo.lock_list(session, target_id)
@@ -462,7 +450,7 @@ async def complete_card(
 ) -> CardRead:
     """Done. A recurring card with dates left comes back instead: due at its rule's next date,
     its checklists to do again. Completing a completed card changes nothing."""
-    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    found, access = await access_card(session, subject, card_id, WRITE, lock=True)
     if found.completed_at is not None:
         return CardRead.model_validate(found)
     now = utcnow()
@@ -489,7 +477,7 @@ async def complete_card(
 
 async def reopen_card(session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID) -> CardRead:
     """Open again; reopening an open card changes nothing."""
-    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    found, access = await access_card(session, subject, card_id, WRITE, lock=True)
     if found.completed_at is not None:
         found.completed_at = None
         await session.flush()
@@ -502,7 +490,7 @@ async def add_assignee(
 ) -> CardRead:
     """Only someone who can see the board may be assigned (``assignee_cannot_see_board``);
     they hear of it once this commits, unless they assigned themselves."""
-    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    found, access = await access_card(session, subject, card_id, WRITE, lock=True)
     seen = await boards_repo.board_with_roles(session, found.board_id, body.user_id)
     if seen is None or effective_board_role(access.board.visibility, *seen.roles) is None:
         raise AssigneeCannotSeeBoard()
@@ -530,7 +518,7 @@ async def add_assignee(
 async def remove_assignee(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
-    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    found, access = await access_card(session, subject, card_id, WRITE, lock=True)
     if user_id in found.assignee_ids:
         found.assignee_ids = [u for u in found.assignee_ids if u != user_id]
         await session.flush()
@@ -542,7 +530,7 @@ async def remove_assignee(
 async def add_label(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: CardLabelAdd
 ) -> CardRead:
-    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    found, access = await access_card(session, subject, card_id, WRITE, lock=True)
     label = await boards_repo.label(session, body.label_id)
     if label is None or label.board_id != found.board_id:
         raise LabelNotInBoard()
@@ -558,7 +546,7 @@ async def add_label(
 async def remove_label(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, label_id: uuid.UUID
 ) -> None:
-    found, access = await _card(session, subject, card_id, WRITE, lock=True)
+    found, access = await access_card(session, subject, card_id, WRITE, lock=True)
     if label_id in found.label_ids:
         found.label_ids = [u for u in found.label_ids if u != label_id]
         await session.flush()
@@ -606,7 +594,7 @@ async def _checklist_item(
 async def create_checklist(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: ChecklistCreate
 ) -> ChecklistRead:
-    card, access = await _card(session, subject, card_id, WRITE)
+    card, access = await access_card(session, subject, card_id, WRITE)
     created = Checklist(
         space_id=card.space_id, board_id=card.board_id, card_id=card.id, title=body.title
     )

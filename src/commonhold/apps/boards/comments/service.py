@@ -9,11 +9,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commonhold.apps.boards import activity, mentions
-from commonhold.apps.boards.access import BoardAccess, BoardPermission, access_content
-from commonhold.apps.boards.cards import repository as cards_repo
+from commonhold.apps.boards.access import BoardAccess, BoardPermission, access_card, access_content
 from commonhold.apps.boards.comments import repository as repo
 from commonhold.apps.boards.comments.schemas import CommentCreate, CommentRead, CommentUpdate
-from commonhold.apps.boards.errors import CardNotFound, CommentNotFound, NotCommentAuthor
+from commonhold.apps.boards.errors import CommentNotFound, NotCommentAuthor
 from commonhold.apps.boards.models import Comment
 from commonhold.platform.authz import AuthSubject
 from commonhold.platform.db.base import utcnow
@@ -51,12 +50,7 @@ async def _authored(
 async def add_comment(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, body: CommentCreate
 ) -> CommentRead:
-    card = await cards_repo.card(session, card_id)
-    if card is None:
-        raise CardNotFound()
-    access = await access_content(
-        session, subject, card.board_id, BoardPermission.WRITE, CardNotFound
-    )
+    card, access = await access_card(session, subject, card_id, BoardPermission.WRITE)
     mentioned = await mentions.new_mentions(session, subject, access.board, body.body)
     comment = Comment(
         space_id=card.space_id,
@@ -76,10 +70,7 @@ async def list_comments(
     session: AsyncSession, subject: AuthSubject, card_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[CommentRead]:
     """Oldest first."""
-    card = await cards_repo.card(session, card_id)
-    if card is None:
-        raise CardNotFound()
-    await access_content(session, subject, card.board_id, BoardPermission.READ, CardNotFound)
+    await access_card(session, subject, card_id)
     return await paginate(
         session,
         repo.comments_of_card(card_id),
